@@ -1,0 +1,1 @@
+"""Case-status lookups: the forms that collect identity details and the lookup action."""

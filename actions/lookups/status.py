@@ -1,0 +1,171 @@
+"""Start, run and cancel a case-status lookup.
+
+The answer follows one rule: say only what the agency confirmed, in plain words,
+and when anything goes wrong, say so honestly with the agency's phone number.
+A mismatch reads the same whether the case does not exist or the details are
+wrong, so the chat cannot be used to probe who has a case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import vault
+from actions.clients import client_for
+from actions.clients.base import LookupResult
+from actions.clients.content import LookupContent, load_lookup
+from bot.catalog.queries import ServiceView, get_service
+
+log = logging.getLogger(__name__)
+MAX_FAILED_ATTEMPTS = 3
+
+
+def identity_slots(domain: DomainDict, lookup: str) -> list[str]:
+    return list(domain.get("forms", {}).get(f"{lookup}_form", {}).get("required_slots", []))
+
+
+def clear_identity(tracker: Tracker, domain: DomainDict) -> list[EventType]:
+    """Forget every identity detail: vault entries and the slots that referred to them."""
+    slots = {s for form in domain.get("forms", {}).values() for s in form.get("required_slots", [])}
+    slots.discard("life_experience")
+    events: list[EventType] = []
+    for slot in sorted(slots):
+        value = tracker.get_slot(slot)
+        if value is not None:
+            vault.forget(value)
+            events.append(SlotSet(slot, None))
+    return events
+
+
+def spoken_date(value: date) -> str:
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+async def _service_of(content: LookupContent) -> ServiceView:
+    service = await asyncio.to_thread(get_service, content.service)
+    if service is None:
+        raise LookupError(f"lookup {content.lookup!r} names unknown service {content.service!r}")
+    return service
+
+
+class ActionStartLookup(Action):
+    """Tells the person who will be asked and why, before the first question."""
+
+    def name(self) -> str:
+        return "action_start_lookup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        lookup = tracker.get_slot("lookup")
+        if not lookup or tracker.get_slot("lookup_locked"):
+            return []
+        service = await _service_of(load_lookup(lookup))
+        dispatcher.utter_message(response="utter_lookup_intro", agency=service.agency.name)
+        return []
+
+
+class ActionLookupStatus(Action):
+    """Calls the agency with the collected details and explains the answer."""
+
+    def name(self) -> str:
+        return "action_lookup_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        lookup = tracker.get_slot("lookup")
+        content = load_lookup(lookup)
+        service = await _service_of(content)
+        contact = {"agency": service.agency.name, "phone": service.phone}
+        # Take the values out of the vault once; from here on they live only in this call.
+        identity = {
+            s: vault.redeem(tracker.get_slot(s) or "") for s in identity_slots(domain, lookup)
+        }
+        cleanup = clear_identity(tracker, domain)
+
+        if tracker.get_slot("lookup_locked"):
+            dispatcher.utter_message(response="utter_lookup_locked", **contact)
+            return cleanup
+        if any(value is None for value in identity.values()):
+            dispatcher.utter_message(response="utter_lookup_expired")
+            return cleanup
+
+        client = client_for(lookup)
+        result: LookupResult = await asyncio.to_thread(client.lookup, **identity)
+        log.info("lookup %s: %s (request %s)", lookup, result.outcome, result.request_id)
+
+        if result.outcome == "found" and result.status is not None:
+            self._explain(dispatcher, content, service, result)
+            return cleanup
+        if result.outcome == "no_match":
+            failures = int(tracker.get_slot("lookup_failures") or 0) + 1
+            if failures >= MAX_FAILED_ATTEMPTS:
+                dispatcher.utter_message(response="utter_lookup_locked", **contact)
+                return [
+                    *cleanup,
+                    SlotSet("lookup_failures", failures),
+                    SlotSet("lookup_locked", True),
+                ]
+            dispatcher.utter_message(
+                response="utter_lookup_no_match",
+                buttons=[{"title": "Try again", "payload": f"/{content.intent}"}],
+                **contact,
+            )
+            return [*cleanup, SlotSet("lookup_failures", failures)]
+        dispatcher.utter_message(response="utter_lookup_unavailable", **contact)
+        return cleanup
+
+    @staticmethod
+    def _explain(
+        dispatcher: CollectingDispatcher,
+        content: LookupContent,
+        service: ServiceView,
+        result: LookupResult,
+    ) -> None:
+        case = result.status
+        assert case is not None
+        words = content.statuses[case.status]
+        dispatcher.utter_message(
+            response="utter_lookup_status", agency=service.agency.name, status=words.text
+        )
+        if case.last_changed:
+            dispatcher.utter_message(
+                response="utter_lookup_last_change", date=spoken_date(case.last_changed)
+            )
+        if case.facts:
+            facts = " ".join(f"{label}: {value}." for label, value in case.facts.items())
+            dispatcher.utter_message(response="utter_lookup_facts", facts=facts)
+        if case.items:
+            dispatcher.utter_message(
+                response="utter_lookup_items",
+                heading=content.items_heading,
+                items="; ".join(case.items),
+            )
+        dispatcher.utter_message(response="utter_lookup_next", next=words.next)
+        dispatcher.utter_message(
+            response="utter_lookup_action",
+            action=words.action,
+            url=service.url,
+            phone=service.phone,
+        )
+
+
+class ActionCancelLookup(Action):
+    """Stops whatever form is running and forgets the details given so far."""
+
+    def name(self) -> str:
+        return "action_cancel_lookup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_lookup_cancelled")
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *clear_identity(tracker, domain)]

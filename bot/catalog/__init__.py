@@ -1,0 +1,1 @@
+"""The service catalog: life experiences, agencies, services; content, not code."""

@@ -1,0 +1,63 @@
+"""SQLAlchemy engines and sessions for the product database (and the mock agencies' own).
+
+SQLite is the embedded default, shared by several processes of the stack, so it
+runs in WAL mode with a busy timeout; PostgreSQL needs nothing special.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, declarative_base, sessionmaker
+
+from bot.settings import get_settings
+
+
+@cache
+def engine_for(url: str) -> Engine:
+    """One pooled engine per database URL and process."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, future=True)
+
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30}, future=True)
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+@cache
+def _session_factory(url: str) -> sessionmaker:
+    return sessionmaker(bind=engine_for(url), expire_on_commit=False, future=True)
+
+
+@contextmanager
+def session_scope(url: str | None = None) -> Iterator[Session]:
+    """A transaction: commits on success, rolls back on error."""
+    session: Session = _session_factory(url or get_settings().product_database_url)()
+    try:
+        yield session
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# Declarative base shared by every table of the product database (SQLAlchemy 1.4 style,
+# because Rasa 3.6 pins SQLAlchemy < 2).
+Base = declarative_base()

@@ -1,0 +1,139 @@
+"""Tracker and lock stores chosen from settings, registered in bot/endpoints.yml.
+
+Rasa builds stores from static endpoint YAML; these two classes let
+`bot.settings` decide instead (Redis when REDIS_URL is set, else the SQL
+tracker store on DATABASE_URL or SQLite, and in-memory locks) and hand the work
+to Rasa's own store classes, so endpoints.yml never changes between a laptop and
+a deployment.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.privacy import mask_events
+from bot.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+# Tracker, lock and action cache share one Redis; separate logical databases keep
+# their keys apart and let an operator flush one without the others.
+TRACKER_REDIS_DB_OFFSET = 0
+LOCK_REDIS_DB_OFFSET = 1
+
+
+def redis_kwargs(url: str, db_offset: int = 0) -> dict[str, Any]:
+    """Split a redis:// URL into the keyword arguments Rasa's Redis stores take."""
+    parts = urlsplit(url)
+    base_db = int(parts.path.lstrip("/") or 0)
+    return {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or 6379,
+        "db": base_db + db_offset,
+        "username": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password else None,
+        "use_ssl": parts.scheme == "rediss",
+    }
+
+
+def build_tracker_store(
+    settings: Settings, domain: Domain | None, event_broker: EventBroker | None
+) -> TrackerStore:
+    if settings.redis_url:
+        return RedisTrackerStore(
+            domain=domain or Domain.empty(),
+            event_broker=event_broker,
+            record_exp=settings.tracker_ttl_seconds,
+            key_prefix="cx",
+            **redis_kwargs(settings.redis_url, TRACKER_REDIS_DB_OFFSET),
+        )
+    if settings.database_url is None:
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    # SQLTrackerStore takes a complete database URL in `host`.
+    return SQLTrackerStore(
+        domain=domain, event_broker=event_broker, host=settings.tracker_database_url
+    )
+
+
+def build_lock_store(settings: Settings) -> LockStore:
+    if settings.redis_url:
+        return RedisLockStore(
+            key_prefix="cx", **redis_kwargs(settings.redis_url, LOCK_REDIS_DB_OFFSET)
+        )
+    return InMemoryLockStore()
+
+
+def masked_copy(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker:
+    events = mask_events([event.as_dict() for event in tracker.events])
+    return DialogueStateTracker.from_dict(tracker.sender_id, events, domain.slots)
+
+
+class ConfiguredTrackerStore(TrackerStore):
+    """Delegates to the tracker store the settings select."""
+
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        event_broker: EventBroker | None = None,
+        **_endpoint_kwargs: Any,
+    ) -> None:
+        self._store = build_tracker_store(get_settings(), domain, event_broker)
+        log.info("tracker store: %s", type(self._store).__name__)
+        super().__init__(domain, event_broker)
+
+    @property
+    def domain(self) -> Domain:
+        return self._store.domain
+
+    @domain.setter
+    def domain(self, domain: Domain | None) -> None:
+        self._store.domain = domain or Domain.empty()
+
+    @property
+    def backend(self) -> TrackerStore:
+        return self._store
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Stores the conversation with identifiers masked (bot.privacy)."""
+        await self._store.save(masked_copy(tracker, self.domain))
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        return await self._store.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        return await self._store.retrieve_full_tracker(sender_id)
+
+    async def keys(self) -> Iterable[str]:
+        return await self._store.keys()
+
+
+class ConfiguredLockStore(LockStore):
+    """Delegates to the lock store the settings select."""
+
+    def __init__(self, endpoint_config: Any = None) -> None:
+        self._store = build_lock_store(get_settings())
+        log.info("lock store: %s", type(self._store).__name__)
+        super().__init__()
+
+    @property
+    def backend(self) -> LockStore:
+        return self._store
+
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
+        return self._store.get_lock(conversation_id)
+
+    def delete_lock(self, conversation_id: str) -> None:
+        self._store.delete_lock(conversation_id)
+
+    def save_lock(self, lock: TicketLock) -> None:
+        self._store.save_lock(lock)

@@ -1,0 +1,211 @@
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import ActionFallback, ActionHandoff, ActionStartOver
+from actions.navigation import (
+    ActionListLifeExperiences,
+    ActionShowNextSteps,
+    ValidateLifeExperienceForm,
+)
+from bot.catalog.queries import clear_cache
+from bot.catalog.seed import seed_catalog
+
+FIXTURE = Path(__file__).parent / "fixtures" / "catalog"
+DOMAIN = {"forms": {"life_experience_form": {"required_slots": ["life_experience"]}}}
+
+
+@pytest.fixture(autouse=True)
+def catalog(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("CX_VAR_DIR", str(tmp_path))
+    clear_cache()
+    seed_catalog(directory=FIXTURE)
+    yield
+    clear_cache()
+
+
+def tracker(
+    slots: dict[str, Any] | None = None,
+    intent: str | None = None,
+    entities: list[dict] | None = None,
+    events: list[dict] | None = None,
+) -> Tracker:
+    latest = {"intent": {"name": intent} if intent else {}, "entities": entities or [], "text": ""}
+    return Tracker.from_dict(
+        {
+            "sender_id": "test",
+            "slots": slots or {},
+            "latest_message": latest,
+            "events": events or [],
+            "active_loop": {},
+        }
+    )
+
+
+def run(action: Any, t: Tracker) -> tuple[list, CollectingDispatcher]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
+    return events, dispatcher
+
+
+def test_questions_are_the_experience_s_own_from_the_catalog() -> None:
+    form = ValidateLifeExperienceForm()
+    required = asyncio.run(
+        form.required_slots(
+            ["life_experience"],
+            CollectingDispatcher(),
+            tracker({"life_experience": "retirement"}),
+            DOMAIN,
+        )
+    )
+    assert required == ["life_experience", "federal_employee", "near_65"]
+
+
+def test_a_first_message_naming_a_service_by_keyword_picks_it() -> None:
+    slots = {"life_experience": "retirement", "requested_slot": None}
+    t = tracker(slots, "le_retirement")
+    t.latest_message["text"] = "I want to open an ONLINE account please"
+    events = asyncio.run(ValidateLifeExperienceForm().run(CollectingDispatcher(), t, DOMAIN))
+    assert SlotSet("service", "ssa_my_social_security") in events
+    assert not any(e["name"] == "requested_slot" and e["value"] for e in events), "no question"
+
+
+def test_a_named_agency_comes_first() -> None:
+    _, dispatcher = run(
+        ActionShowNextSteps(),
+        tracker({"life_experience": "retirement", "near_65": "yes", "agency": "ssa"}),
+    )
+    titles = [m["title"] for m in dispatcher.messages if m.get("response") == "utter_next_step"]
+    assert titles[:2] == ["Apply for retirement benefits", "Open a my Social Security account"]
+
+
+def test_a_named_service_skips_the_questions() -> None:
+    form = ValidateLifeExperienceForm()
+    slots = {"life_experience": "retirement", "service": "opm_federal_retirement"}
+    required = asyncio.run(
+        form.required_slots(["life_experience"], CollectingDispatcher(), tracker(slots), DOMAIN)
+    )
+    assert required == ["life_experience"]
+
+
+@pytest.mark.parametrize(
+    "intent, entities, expected",
+    [
+        ("affirm", [], "yes"),
+        ("deny", [], "no"),
+        ("not_sure", [], "unsure"),
+        ("inform", [{"entity": "age", "value": "66"}], "yes"),
+        ("inform", [{"entity": "age", "value": "64"}], "unsure"),
+        ("inform", [{"entity": "age", "value": "50"}], "no"),
+    ],
+)
+def test_answers_by_button_or_free_text(intent: str, entities: list, expected: str) -> None:
+    slots = {"life_experience": "retirement", "requested_slot": "near_65"}
+    events = asyncio.run(
+        ValidateLifeExperienceForm().run(
+            CollectingDispatcher(), tracker(slots, intent, entities), DOMAIN
+        )
+    )
+    assert SlotSet("near_65", expected) in events
+
+
+def _steps(answers: dict[str, str]) -> list[str]:
+    _, dispatcher = run(
+        ActionShowNextSteps(), tracker({"life_experience": "retirement", **answers})
+    )
+    return [m["title"] for m in dispatcher.messages if m.get("response") == "utter_next_step"]
+
+
+def test_answers_change_the_next_steps() -> None:
+    assert _steps({"federal_employee": "yes", "near_65": "yes"}) == [
+        "Sign up for Medicare",
+        "Apply for federal retirement",
+        "Apply for retirement benefits",
+        "Open a my Social Security account",
+    ]
+    assert _steps({"federal_employee": "no", "near_65": "no"}) == [
+        "Apply for retirement benefits",
+        "Open a my Social Security account",
+    ]
+    # "Not sure" must never hide a service.
+    assert len(_steps({"federal_employee": "unsure", "near_65": "unsure"})) == 4
+
+
+def test_next_steps_carry_link_and_phone_then_offer_the_rest() -> None:
+    events, dispatcher = run(
+        ActionShowNextSteps(),
+        tracker({"life_experience": "retirement", "federal_employee": "no", "near_65": "no"}),
+    )
+    first = next(m for m in dispatcher.messages if m.get("response") == "utter_next_step")
+    assert first["url"] == "https://www.ssa.gov/retirement"
+    assert first["phone"] == "800-772-1213"
+    more = dispatcher.messages[-1]
+    assert more["response"] == "utter_what_else"
+    payloads = [b["payload"] for b in more["buttons"]]
+    assert '/le_retirement{"service": "cms_medicare_enrollment"}' in payloads
+    assert "/human_handoff" in payloads
+    assert events == [SlotSet("service", None), SlotSet("agency", None)]
+
+
+def test_a_named_service_shows_its_details() -> None:
+    _, dispatcher = run(
+        ActionShowNextSteps(),
+        tracker({"life_experience": "retirement", "service": "ssa_retirement_benefits"}),
+    )
+    responses = [m["response"] for m in dispatcher.messages]
+    assert responses[:5] == [
+        "utter_service_details",
+        "utter_service_eligibility",
+        "utter_service_documents",
+        "utter_service_steps",
+        "utter_service_contact",
+    ]
+    assert dispatcher.messages[3]["steps"] == "1) Apply online 2) Wait for a letter"
+
+
+def test_capabilities_list_every_life_experience_as_a_button() -> None:
+    _, dispatcher = run(ActionListLifeExperiences(), tracker())
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_capabilities"
+    assert [(b["title"], b["payload"]) for b in message["buttons"]] == [
+        ("Approaching retirement", "/le_retirement"),
+        ("Traveling", "/le_travel"),
+    ]
+
+
+def _user(intent: str) -> dict:
+    return {"event": "user", "parse_data": {"intent": {"name": intent}}}
+
+
+def test_first_miss_asks_to_rephrase_second_offers_a_person() -> None:
+    _, first = run(ActionFallback(), tracker(events=[_user("greet"), _user("nlu_fallback")]))
+    assert first.messages[0]["response"] == "utter_rephrase"
+    assert first.messages[0]["buttons"][0]["payload"] == "/le_retirement"
+    _, second = run(
+        ActionFallback(),
+        tracker(events=[_user("nlu_fallback"), {"event": "bot"}, _user("nlu_fallback")]),
+    )
+    assert second.messages[0]["response"] == "utter_offer_person"
+
+
+def test_handoff_names_the_experience_s_agency_or_usagov() -> None:
+    events, dispatcher = run(ActionHandoff(), tracker({"life_experience": "retirement"}))
+    assert dispatcher.messages[0]["phone"] == "800-772-1213"
+    assert dispatcher.messages[1]["tty"] == "800-325-0778"
+    assert ActiveLoop(None) in events
+    _, general = run(ActionHandoff(), tracker())
+    assert general.messages[0]["phone"] == "1-844-872-4681"
+
+
+def test_start_over_forgets_answers_and_flow() -> None:
+    events, dispatcher = run(ActionStartOver(), tracker({"life_experience": "retirement"}))
+    assert events == [ActiveLoop(None), AllSlotsReset()]
+    assert dispatcher.messages[0]["response"] == "utter_start_over"

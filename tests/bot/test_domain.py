@@ -1,0 +1,105 @@
+"""The domain, the training data, the actions and the catalog agree with each other.
+
+`rasa data validate` cannot see responses that actions send, so its warnings are
+checked here: a warning is accepted only when this project knows why it is harmless.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from functools import cache
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.importers.importer import TrainingDataImporter
+from rasa.validator import Validator
+
+from bot.catalog.seed import read_seed
+from bot.settings import REPO_ROOT
+from bot.training import CONFIG, DOMAIN, TRAINING_DATA
+
+RESPONSE_IN_CODE = re.compile(r"""response=["'](utter_\w+)["']""")
+# response=f"utter_invalid_{slot}": one response per form slot, chosen at run time.
+RESPONSE_PREFIX_IN_CODE = re.compile(r"""response=f["'](utter_\w+_)\{""")
+
+
+@cache
+def domain() -> Domain:
+    return Domain.load(str(REPO_ROOT / DOMAIN))
+
+
+def _action_sources() -> list[str]:
+    return [path.read_text() for path in (REPO_ROOT / "actions").rglob("*.py")]
+
+
+def form_slots() -> set[str]:
+    forms = domain().as_dict().get("forms", {})
+    return {slot for form in forms.values() for slot in form.get("required_slots", [])}
+
+
+@cache
+def responses_sent_by_actions() -> set[str]:
+    found: set[str] = set()
+    for source in _action_sources():
+        found |= set(RESPONSE_IN_CODE.findall(source))
+        for prefix in RESPONSE_PREFIX_IN_CODE.findall(source):
+            found |= {f"{prefix}{slot}" for slot in form_slots()}
+    return found
+
+
+def question_slots() -> set[str]:
+    return {q for exp in read_seed().life_experiences for q in exp.questions}
+
+
+def test_every_response_an_action_sends_exists() -> None:
+    lookup_slots = form_slots() - {"life_experience"}
+    needed = {r for r in responses_sent_by_actions() if not r.startswith("utter_invalid_")}
+    needed |= {f"utter_invalid_{slot}" for slot in lookup_slots}
+    missing = needed - set(domain().responses)
+    assert not missing, f"actions send responses the domain lacks: {sorted(missing)}"
+
+
+def test_every_catalog_question_has_a_slot_and_a_question() -> None:
+    for slot in question_slots():
+        assert slot in domain().as_dict()["slots"], f"catalog asks {slot!r}: no such slot"
+        assert f"utter_ask_{slot}" in domain().responses, f"no utter_ask_{slot} response"
+
+
+def _harmless(message: str) -> bool:
+    if message.startswith("Slot auto-fill has been removed in 3.0"):
+        return True  # printed by Rasa 3.6 on every domain load, whatever the domain
+    unused = re.match(r"The utterance '(utter_\w+)' is not used in any story or rule", message)
+    if unused:
+        name = unused.group(1)
+        # Sent by a custom action, or asked by a form whose questions come from the catalog.
+        asked_by_a_form = name.removeprefix("utter_ask_") in question_slots() | form_slots()
+        return name in responses_sent_by_actions() or asked_by_a_form
+    return False
+
+
+@pytest.mark.filterwarnings("always")
+def test_rasa_data_validate_has_no_unexplained_warning() -> None:
+    importer = TrainingDataImporter.load_from_config(
+        str(REPO_ROOT / CONFIG),
+        str(REPO_ROOT / DOMAIN),
+        [str(REPO_ROOT / d) for d in TRAINING_DATA],
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        validator = Validator.from_importer(importer)
+        ok = all(
+            [
+                validator.verify_domain_validity(),
+                validator.verify_actions_in_stories_rules(),
+                validator.verify_forms_in_stories_rules(),
+                validator.verify_form_slots(),
+                validator.verify_slot_mappings(),
+                validator.verify_nlu(ignore_warnings=True),
+                validator.verify_story_structure(ignore_warnings=False),
+            ]
+        )
+    messages = {str(w.message).strip() for w in caught if issubclass(w.category, UserWarning)}
+    unexplained = sorted(m for m in messages if not _harmless(m))
+    assert ok, "rasa data validate reports errors"
+    assert not unexplained, "\n".join(unexplained)

@@ -1,0 +1,124 @@
+"""Tracker and lock stores follow the settings, on real Redis and PostgreSQL where present."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.stores import ConfiguredLockStore, ConfiguredTrackerStore, redis_kwargs
+
+
+def test_redis_url_is_split_for_rasa() -> None:
+    assert redis_kwargs("rediss://user:p%40ss@cache.example:6380/2", db_offset=1) == {
+        "host": "cache.example",
+        "port": 6380,
+        "db": 3,
+        "username": "user",
+        "password": "p@ss",
+        "use_ssl": True,
+    }
+    assert redis_kwargs("redis://localhost")["db"] == 0
+
+
+TYPED = "born 03/14/1985, ssn 123-45-4821, receipt IOE0912345678"
+RAW_VALUES = ("03/14/1985", "123-45", "IOE0912345678", "0912345")
+
+
+def _roundtrip(store: ConfiguredTrackerStore) -> DialogueStateTracker:
+    """Saves a conversation holding identifiers; they come back (and are stored) masked."""
+    sender = f"test-{uuid.uuid4().hex}"
+    tracker = DialogueStateTracker.from_events(
+        sender,
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("I am retiring soon"),
+            ActionExecuted("action_listen"),
+            UserUttered(TYPED, parse_data={"text": TYPED, "intent": {"name": "inform"}}),
+        ],
+    )
+    asyncio.run(store.save(tracker))
+    loaded = asyncio.run(store.retrieve(sender))
+    assert loaded is not None
+    texts = [e.text for e in loaded.events if isinstance(e, UserUttered)]
+    assert texts == [
+        "I am retiring soon",
+        "born **/**/****, ssn ***-**-4821, receipt *********5678",
+    ]
+    assert tracker.latest_message.text == TYPED, "the live tracker keeps the raw value"
+    return loaded
+
+
+def _assert_no_raw_values(stored: str) -> None:
+    leaked = [v for v in RAW_VALUES if v in stored]
+    assert not leaked, f"raw identifiers reached the store: {leaked}"
+
+
+def test_embedded_default_is_sqlite_under_var(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("CX_VAR_DIR", str(tmp_path))
+    store = ConfiguredTrackerStore(domain=Domain.empty())
+    assert isinstance(store.backend, SQLTrackerStore)
+    loaded = _roundtrip(store)
+    with sqlite3.connect(tmp_path / "tracker.db") as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (loaded.sender_id,))
+        _assert_no_raw_values(" ".join(row[0] for row in rows))
+    assert isinstance(ConfiguredLockStore().backend, InMemoryLockStore)
+
+
+@pytest.mark.integration
+def test_redis_url_switches_tracker_and_lock_store(
+    monkeypatch: pytest.MonkeyPatch, redis_url: str
+) -> None:
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    store = ConfiguredTrackerStore(domain=Domain.empty())
+    assert isinstance(store.backend, RedisTrackerStore)
+    loaded = _roundtrip(store)
+    key = store.backend.key_prefix + loaded.sender_id
+    client = redis.Redis(**{k: v for k, v in redis_kwargs(redis_url).items() if k != "use_ssl"})
+    try:
+        assert 0 < client.ttl(key) <= 60 * 60 * 24 * 30, "conversations must expire in Redis"
+        _assert_no_raw_values(client.get(key).decode())
+    finally:
+        client.delete(key)
+
+    locks = ConfiguredLockStore()
+    assert isinstance(locks.backend, RedisLockStore)
+    conversation = f"test-{uuid.uuid4().hex}"
+
+    async def hold() -> None:
+        async with locks.lock(conversation):
+            assert locks.get_lock(conversation) is not None
+
+    asyncio.run(hold())
+    assert locks.get_lock(conversation) is None, "the lock is released and deleted"
+
+
+@pytest.mark.integration
+def test_database_url_switches_tracker_store_to_postgres(
+    monkeypatch: pytest.MonkeyPatch, postgres_url: str
+) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    store = ConfiguredTrackerStore(domain=Domain.empty())
+    assert isinstance(store.backend, SQLTrackerStore)
+    assert store.backend.engine.dialect.name == "postgresql"
+    loaded = _roundtrip(store)
+    with store.backend.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT data FROM events WHERE sender_id = %s", (loaded.sender_id,)
+        )
+        _assert_no_raw_values(" ".join(row[0] for row in rows))
+    store.backend.engine.dispose()

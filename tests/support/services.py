@@ -1,0 +1,73 @@
+"""Start single real services (not the whole stack) on free ports for integration tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from bot.settings import REPO_ROOT
+from tests.support.stack import free_port
+
+
+@dataclass
+class Service:
+    process: subprocess.Popen
+    url: str
+    env: dict[str, str]
+    log_path: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_uvicorn(app: str, var_dir: Path, **env: str) -> Service:
+    """`uvicorn <app>` on a free port with its state under `var_dir`; waits for /health."""
+    port = free_port()
+    child_env = {
+        **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")},
+        "CX_VAR_DIR": str(var_dir),
+        **env,
+    }
+    log_path = var_dir / f"{app.split(':')[0]}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--ws",
+                "wsproto",
+            ],
+            cwd=REPO_ROOT,
+            env=child_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    service = Service(process, f"http://127.0.0.1:{port}", child_env, log_path)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"{service.url}/health", timeout=1).status_code == 200:
+                return service
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            service.stop()
+            raise RuntimeError(f"{app} did not start:\n{log_path.read_text()[-3000:]}")
+        time.sleep(0.2)
