@@ -1,0 +1,81 @@
+"""JSON routes the chat widget needs: where the assistant is, and a conversation's history.
+
+History is read from Rasa's tracker on the server (with the HTTP API token, which
+never reaches the browser), so a reload restores the conversation without keeping
+anything personal in the browser. Stored messages are already masked.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+from fastapi import APIRouter, HTTPException
+
+from bot.settings import get_settings
+
+router = APIRouter(prefix="/api/chat", tags=["chat"])
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+RASA_TIMEOUT_SECONDS = 5
+
+
+@router.get("/config")
+def config() -> dict[str, Any]:
+    """What an embedded widget needs to reach the assistant."""
+    settings = get_settings()
+    rasa = settings.browser_rasa_url.rstrip("/")
+    return {
+        "socketUrl": rasa,
+        "socketPath": "/socket.io",
+        "restUrl": f"{rasa}/webhooks/rest/webhook",
+        "maxMessageChars": settings.max_message_chars,
+    }
+
+
+@router.get("/history/{session_id}")
+def history(session_id: str) -> dict[str, Any]:
+    """The user and bot messages of one conversation, oldest first."""
+    if not SESSION_ID.match(session_id):
+        raise HTTPException(400, detail="Not a conversation id.")
+    settings = get_settings()
+    try:
+        response = requests.get(
+            f"{settings.rasa_url}/conversations/{session_id}/tracker",
+            params={"token": settings.rasa_api_token or "", "include_events": "ALL"},
+            timeout=RASA_TIMEOUT_SECONDS,
+        )
+        response.raise_for_status()
+        events = response.json().get("events") or []
+    except (requests.RequestException, ValueError) as error:
+        raise HTTPException(503, detail="The assistant is not reachable right now.") from error
+    messages = _with_button_titles([m for event in events if (m := _message(event))])
+    if not any(m["sender"] == "user" for m in messages):
+        raise HTTPException(404, detail="No conversation with this id.")
+    return {"sessionId": session_id, "messages": messages}
+
+
+def _with_button_titles(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A click sends a payload ("/affirm"); show the words the person clicked ("Yes")."""
+    titles: dict[str, str] = {}
+    for message in messages:
+        if message["sender"] == "bot" and message["buttons"]:
+            titles = {b["payload"]: b["title"] for b in message["buttons"]}
+        elif message["sender"] == "user" and message["text"] in titles:
+            message["text"] = titles[message["text"]]
+    return messages
+
+
+def _message(event: dict[str, Any]) -> dict[str, Any] | None:
+    kind = event.get("event")
+    if kind not in ("user", "bot") or not event.get("text"):
+        return None
+    data = event.get("data") or {}
+    buttons = data.get("buttons") or data.get("quick_replies") or []
+    return {
+        "sender": kind,
+        "text": event["text"],
+        "buttons": [{"title": b["title"], "payload": b["payload"]} for b in buttons],
+        "time": datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc).isoformat(),
+    }

@@ -1,0 +1,437 @@
+/*
+ * CX Navigator chat widget. One script tag on any page, no framework:
+ *
+ *   <script src="https://YOUR-CX-NAVIGATOR/static/widget/cx-navigator.js" defer></script>
+ *
+ * Optional, before it: window.CXNavigatorConfig = { lang: "en", title: "...", server: "..." }.
+ * Everything the bot or a person writes is rendered as text (never as HTML). The
+ * conversation id lives in sessionStorage for this tab only; history is read back from
+ * the server, so nothing personal is stored in the browser.
+ */
+(function () {
+  "use strict";
+  if (window.CXNavigator) { return; }
+
+  var script = document.currentScript;
+  var options = window.CXNavigatorConfig || {};
+  var ORIGIN = options.server || new URL(script ? script.src : "/", location.href).origin;
+  var LANG = options.lang || document.documentElement.lang || "en";
+  var SESSION_KEY = "cxnavigator.session";
+  var OPEN_KEY = "cxnavigator.open";
+
+  // Every string the widget itself shows, in one place, ready for translation.
+  var STRINGS = {
+    en: {
+      launcher: "Chat with CX Navigator",
+      title: "CX Navigator",
+      close: "Close chat",
+      notice: "Don't share your full Social Security number or other private details here. " +
+        "This is a virtual assistant; it can point you to services and check a status.",
+      log: "Conversation",
+      inputLabel: "Type your message",
+      hint: "Up to {max} characters. Press Enter to send, Shift+Enter for a new line.",
+      send: "Send",
+      startOver: "Start over",
+      person: "Talk to a person",
+      endChat: "End chat",
+      you: "You said",
+      bot: "CX Navigator said",
+      choices: "Choices",
+      typing: "CX Navigator is typing",
+      newTab: "(opens in a new tab)",
+      call: "Call",
+      tooLong: "Your message is {count} characters long. Please keep it to {max} or fewer.",
+      empty: "Please type a message first.",
+      offline: "We can't reach the assistant right now. We'll keep trying.",
+      notSent: "Your message was not sent. It is still in the box, and we will send it when the connection is back.",
+      back: "You're connected again.",
+      ended: "Chat ended. You can start a new chat at any time.",
+      historyError: "We couldn't load your earlier messages.",
+      refused: "Your message could not be sent. Please try again."
+    }
+  };
+  var T = STRINGS[LANG] || STRINGS.en;
+  if (options.title) { T.title = options.title; }
+
+  var URL_OR_PHONE = /(https:\/\/[^\s<>"]+[^\s<>".,;:!?)])|(\b1-\d{3}-\d{3}-\d{4}\b|\b\d{3}-\d{3}-\d{4}\b)/g;
+
+  var state = {
+    config: null,
+    socket: null,
+    connected: false,
+    sessionId: sessionStorage.getItem(SESSION_KEY),
+    pending: null,
+    typingTimer: null,
+    started: false,
+    offlineShown: false
+  };
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
+  }
+
+  function el(tag, attributes, children) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) {
+      if (name === "text") { node.textContent = attributes[name]; }
+      else { node.setAttribute(name, attributes[name]); }
+    });
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
+  function bubbleIcon() {
+    // Drawn, not an emoji: host machines without an emoji font would show a box.
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "cxn-launcher__icon");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // ---- the widget's DOM -------------------------------------------------------------
+  var stylesheet = el("link", { rel: "stylesheet", href: ORIGIN + "/static/widget/cx-navigator.css" });
+  document.head.appendChild(stylesheet);
+
+  var root = el("div", { "class": "cxn", lang: LANG });
+  var launcher = el("button", {
+    type: "button", "class": "cxn-launcher", "aria-expanded": "false", "aria-controls": "cxn-panel"
+  }, [bubbleIcon(), el("span", { text: T.launcher })]);
+  var title = el("h2", { id: "cxn-title", "class": "cxn-title", text: T.title });
+  var closeButton = el("button", { type: "button", "class": "cxn-close", "aria-label": T.close },
+    [el("span", { "aria-hidden": "true", text: "\u00D7" })]);
+  var notice = el("p", { id: "cxn-notice", "class": "cxn-notice", text: T.notice });
+  var status = el("p", { "class": "cxn-status", role: "status" });
+  var log = el("div", { "class": "cxn-log", role: "log", "aria-label": T.log, tabindex: "0" });
+  var typing = el("p", { "class": "cxn-typing", hidden: "" }, [
+    el("span", { "class": "cxn-dots", "aria-hidden": "true" }, [el("span"), el("span"), el("span")]),
+    el("span", { "class": "cxn-sr", text: T.typing })
+  ]);
+  var input = el("textarea", {
+    id: "cxn-input", "class": "cxn-input", rows: "2", "aria-describedby": "cxn-hint cxn-error"
+  });
+  var hint = el("p", { id: "cxn-hint", "class": "cxn-hint" });
+  var error = el("p", { id: "cxn-error", "class": "cxn-error", role: "alert" });
+  var sendButton = el("button", { type: "submit", "class": "cxn-send", text: T.send });
+  var form = el("form", { "class": "cxn-form", novalidate: "" }, [
+    el("label", { "for": "cxn-input", "class": "cxn-label", text: T.inputLabel }),
+    input, hint, error, sendButton
+  ]);
+  var actions = el("div", { "class": "cxn-actions" }, [
+    el("button", { type: "button", "class": "cxn-action", "data-action": "start-over", text: T.startOver }),
+    el("button", { type: "button", "class": "cxn-action", "data-action": "person", text: T.person }),
+    el("button", { type: "button", "class": "cxn-action", "data-action": "end", text: T.endChat })
+  ]);
+  var panel = el("section", {
+    id: "cxn-panel", "class": "cxn-panel", role: "dialog", "aria-labelledby": "cxn-title",
+    "aria-describedby": "cxn-notice", hidden: ""
+  }, [el("div", { "class": "cxn-header" }, [title, closeButton]), notice, status, log, typing, form,
+    actions]);
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  // ---- rendering ---------------------------------------------------------------------
+  function appendRich(parent, text) {
+    // Text stays text: links and phone numbers become <a> elements, nothing is parsed as HTML.
+    var last = 0;
+    text.replace(URL_OR_PHONE, function (match, url, phone, offset) {
+      parent.appendChild(document.createTextNode(text.slice(last, offset)));
+      var link;
+      if (url) {
+        link = el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url });
+        link.appendChild(el("span", { "class": "cxn-sr", text: " " + T.newTab }));
+      } else {
+        link = el("a", { href: "tel:+1" + phone.replace(/^1-/, "").replace(/-/g, ""), text: phone });
+      }
+      parent.appendChild(link);
+      last = offset + match.length;
+      return match;
+    });
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function clock(date) {
+    return date.toLocaleTimeString(LANG, { hour: "numeric", minute: "2-digit" });
+  }
+
+  function render(sender, text, buttons, when) {
+    var time = when ? new Date(when) : new Date();
+    var item = el("div", { "class": "cxn-msg cxn-msg--" + sender });
+    var body = el("p", { "class": "cxn-text" });
+    body.appendChild(el("span", { "class": "cxn-sr", text: (sender === "user" ? T.you : T.bot) + ": " }));
+    appendRich(body, text || "");
+    item.appendChild(body);
+    item.appendChild(el("p", { "class": "cxn-meta" }, [
+      el("time", { datetime: time.toISOString(), text: clock(time) })
+    ]));
+    if (buttons && buttons.length) {
+      var group = el("div", { "class": "cxn-choices", role: "group", "aria-label": T.choices });
+      buttons.forEach(function (choice) {
+        var button = el("button", { type: "button", "class": "cxn-choice", text: choice.title });
+        button.addEventListener("click", function () {
+          if (send(choice.payload, choice.title)) {
+            Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) {
+              b.disabled = true;
+            });
+            input.focus();  // the clicked button is now disabled: keep focus in the chat
+          }
+        });
+        group.appendChild(button);
+      });
+      item.appendChild(group);
+    }
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+    return item;
+  }
+
+  function setStatus(text) { status.textContent = text || ""; }
+  function setError(text) {
+    error.textContent = text || "";
+    if (text) { input.setAttribute("aria-invalid", "true"); }
+    else { input.removeAttribute("aria-invalid"); }
+  }
+
+  function showTyping() {
+    typing.hidden = false;
+    clearTimeout(state.typingTimer);
+    state.typingTimer = setTimeout(hideTyping, 30000);
+  }
+  function hideTyping() { typing.hidden = true; clearTimeout(state.typingTimer); }
+  function botReplied() {
+    // Rasa sends no "done" signal: hide the indicator once replies stop arriving.
+    clearTimeout(state.typingTimer);
+    state.typingTimer = setTimeout(hideTyping, 700);
+  }
+
+  // ---- talking to the assistant ------------------------------------------------------
+  function newSessionId() {
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function remember(id) {
+    state.sessionId = id;
+    sessionStorage.setItem(SESSION_KEY, id);
+  }
+
+  function botMessage(message) {
+    botReplied();
+    render("bot", message.text, message.quick_replies || message.buttons || []);
+  }
+
+  function send(text, shown) {
+    setError("");
+    if (!text || !text.trim()) { setError(T.empty); return false; }
+    var max = state.config ? state.config.maxMessageChars : 500;
+    if (text.length > max) { setError(fill(T.tooLong, { count: text.length, max: max })); return false; }
+    if (!state.sessionId) { remember(newSessionId()); }
+    var payload = { message: text, session_id: state.sessionId, metadata: { language: LANG } };
+    if (state.connected) {
+      render("user", shown || text);
+      state.socket.emit("user_uttered", payload);
+      showTyping();
+      return true;
+    }
+    sendByRest(text, shown);
+    return true;
+  }
+
+  function sendByRest(text, shown) {
+    // The REST webhook when the real-time channel is down; kept text on failure.
+    if (!state.config) { return queue(text, shown); }
+    showTyping();
+    fetch(state.config.restUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: state.sessionId, message: text, metadata: { language: LANG } })
+    }).then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    }).then(function (replies) {
+      render("user", shown || text);
+      if (input.value === text) { input.value = ""; }
+      state.pending = null;
+      replies.forEach(botMessage);
+      if (!replies.length) { hideTyping(); }
+    }).catch(function () { queue(text, shown); });
+  }
+
+  function queue(text, shown) {
+    hideTyping();
+    state.pending = { text: text, shown: shown };
+    if (!shown) { input.value = text; }
+    setError(T.notSent);
+    offline();
+  }
+
+  function flushPending() {
+    if (!state.pending) { return; }
+    var pending = state.pending;
+    state.pending = null;
+    setError("");
+    if (!pending.shown && input.value === pending.text) { input.value = ""; }
+    send(pending.text, pending.shown);
+  }
+
+  function offline() {
+    state.connected = false;
+    if (!state.offlineShown) { setStatus(T.offline); state.offlineShown = true; }
+  }
+
+  function online() {
+    state.connected = true;
+    if (state.offlineShown) { setStatus(T.back); state.offlineShown = false; }
+    flushPending();
+  }
+
+  function connect() {
+    if (state.socket || typeof window.io !== "function" || !state.config) { return; }
+    var socket = window.io(state.config.socketUrl, {
+      path: state.config.socketPath,
+      transports: ["websocket", "polling"],
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 5000
+    });
+    state.socket = socket;
+    socket.on("connect", function () {
+      if (!state.sessionId) { remember(newSessionId()); }
+      socket.emit("session_request", { session_id: state.sessionId });
+    });
+    socket.on("session_confirm", function (id) {
+      remember(typeof id === "string" ? id : (id && id.session_id) || state.sessionId);
+      online();
+    });
+    socket.on("bot_uttered", botMessage);
+    socket.on("cx_error", function (problem) {
+      // The server refused the last message (it checks length too): say why, keep the text.
+      hideTyping();
+      var max = (problem && problem.max) || state.config.maxMessageChars;
+      setError(problem && problem.reason === "too_long"
+        ? fill(T.tooLong, { count: problem.count, max: max }) : T.refused);
+    });
+    socket.on("disconnect", offline);
+    socket.on("connect_error", offline);
+  }
+
+  function restoreHistory() {
+    if (!state.sessionId) { return Promise.resolve(); }
+    log.setAttribute("aria-busy", "true");  // restored messages are not announced again
+    return fetch(ORIGIN + "/api/chat/history/" + encodeURIComponent(state.sessionId))
+      .then(function (response) {
+        if (response.status === 404) { return { messages: [] }; }
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (history) {
+        history.messages.forEach(function (m) { render(m.sender, m.text, [], m.time); });
+        var last = history.messages[history.messages.length - 1];
+        if (last && last.sender === "bot" && last.buttons.length) {
+          log.removeChild(log.lastChild);
+          render("bot", last.text, last.buttons, last.time);
+        }
+      })
+      .catch(function () { setStatus(T.historyError); })
+      .then(function () { log.removeAttribute("aria-busy"); });
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      if (typeof window.io === "function") { return resolve(); }
+      var tag = el("script", { src: src });
+      tag.onload = resolve;
+      tag.onerror = reject;
+      document.head.appendChild(tag);
+    });
+  }
+
+  function start() {
+    if (state.started) { return; }
+    state.started = true;
+    fetch(ORIGIN + "/api/chat/config")
+      .then(function (response) { return response.json(); })
+      .then(function (config) {
+        state.config = config;
+        hint.textContent = fill(T.hint, { max: config.maxMessageChars });
+        return Promise.all([restoreHistory(), loadScript(ORIGIN + "/assets/socket.io/socket.io.min.js")]);
+      })
+      .then(connect)
+      .catch(offline);
+  }
+
+  // ---- opening, closing, keys --------------------------------------------------------
+  function open(keepFocus) {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    root.classList.add("cxn--open");
+    sessionStorage.setItem(OPEN_KEY, "1");
+    start();
+    if (!keepFocus) { input.focus(); }
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    root.classList.remove("cxn--open");
+    sessionStorage.removeItem(OPEN_KEY);
+    launcher.focus();
+  }
+
+  function endChat() {
+    var ended = state.sessionId;
+    sessionStorage.removeItem(SESSION_KEY);
+    state.sessionId = null;
+    state.pending = null;
+    if (state.socket) { state.socket.disconnect(); state.socket = null; }
+    state.connected = false;
+    state.started = false;
+    while (log.firstChild) { log.removeChild(log.firstChild); }
+    setError("");
+    setStatus(T.ended);
+    // Hook for the post-chat survey (CX measurement): listen for this event.
+    window.dispatchEvent(new CustomEvent("cxnavigator:chat-ended", { detail: { sessionId: ended } }));
+    start();
+  }
+
+  launcher.addEventListener("click", function () { if (panel.hidden) { open(false); } else { close(); } });
+  closeButton.addEventListener("click", close);
+  panel.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { event.preventDefault(); close(); }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value;
+    if (send(text)) {
+      if (state.connected) { input.value = ""; }
+      input.focus();
+    }
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit"));
+    }
+  });
+  actions.addEventListener("click", function (event) {
+    var action = event.target.getAttribute("data-action");
+    if (action === "start-over") { send("/start_over", T.startOver); }
+    if (action === "person") { send("/human_handoff", T.person); }
+    if (action === "end") { endChat(); }
+  });
+
+  function mount() {
+    document.body.appendChild(root);
+    // After a reload or a new page on the site, the chat stays open, without taking focus.
+    if (sessionStorage.getItem(OPEN_KEY)) { open(true); }
+  }
+  if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }
+
+  window.CXNavigator = { open: open, close: close, send: send, endChat: endChat };
+})();

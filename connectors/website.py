@@ -1,0 +1,97 @@
+"""The public chat widget's real-time channel: Rasa's socket.io channel, made safe.
+
+Why not the stock `socketio` channel: in Rasa 3.6.21 it calls python-socketio 5's
+coroutine `enter_room` without awaiting it, so with session persistence the browser
+never joins its room and bot replies reach nobody. This channel also refuses what a
+browser must not decide: a conversation id of any shape, unbounded messages, and
+arbitrary metadata (metadata is stored in the tracker, so only the language passes).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint
+
+from bot.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+LANGUAGE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
+ERROR_EVENT = "cx_error"
+
+
+def session_id_from(data: Any) -> str:
+    """The browser's conversation id if it is one the widget makes, else a new one."""
+    wanted = data.get("session_id") if isinstance(data, dict) else None
+    if isinstance(wanted, str) and SESSION_ID.match(wanted):
+        return wanted
+    return uuid.uuid4().hex
+
+
+def safe_metadata(data: dict[str, Any]) -> dict[str, str]:
+    """Only the language reaches the tracker; anything else a page sends is dropped."""
+    metadata = data.get("metadata")
+    language = metadata.get("language") if isinstance(metadata, dict) else None
+    if isinstance(language, str) and LANGUAGE.match(language):
+        return {"language": language}
+    return {"language": "en"}
+
+
+class WebsiteInput(SocketIOInput):
+    @classmethod
+    def name(cls) -> str:
+        return "website"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None  # set by super().blueprint
+        max_chars = get_settings().max_message_chars
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Any) -> None:
+            session_id = session_id_from(data)
+            joined = sio.enter_room(sid, session_id, namespace=self.namespace)
+            if inspect.isawaitable(joined):
+                await joined
+            await sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: Any) -> None:
+            session = await sio.get_session(sid, namespace=self.namespace)
+            session_id = session.get("session_id") if session else None
+            text = data.get("message") if isinstance(data, dict) else None
+            if session_id is None or not isinstance(text, str) or not text.strip():
+                await self._refuse(sid, "bad_request")
+                return
+            if len(text) > max_chars:
+                await self._refuse(sid, "too_long", max=max_chars, count=len(text))
+                return
+            await on_new_message(
+                UserMessage(
+                    text,
+                    SocketIOOutput(sio, self.bot_message_evt),
+                    session_id,
+                    input_channel=self.name(),
+                    metadata=safe_metadata(data),
+                )
+            )
+
+        return blueprint
+
+    async def _refuse(self, sid: str, reason: str, **detail: int) -> None:
+        log.info("website channel refused a message: %s", reason)
+        assert self.sio is not None
+        await self.sio.emit(
+            ERROR_EVENT, {"reason": reason, **detail}, room=sid, namespace=self.namespace
+        )

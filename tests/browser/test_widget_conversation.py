@@ -1,0 +1,142 @@
+"""A person on the demo page, keyboard only: a life-experience conversation and a lookup."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.widget import Widget
+
+pytestmark = pytest.mark.integration
+
+PHONE = re.compile(r"\b1-\d{3}-\d{3}-\d{4}\b")
+
+
+def test_keyboard_only_life_experience_conversation(page: Page, site: str) -> None:
+    page.goto(site)
+    widget = Widget(page)
+    expect(widget.launcher).to_have_attribute("aria-expanded", "false")
+
+    widget.open_by_keyboard()
+    expect(widget.launcher).to_have_attribute("aria-expanded", "true")
+    expect(page.locator(".cxn-notice")).to_contain_text("Don't share your full Social Security")
+
+    first = widget.say("my wife and I are both retiring next year, what should we be doing")
+    expect(widget.user_messages.last).to_have_text(re.compile("retiring next year"))
+    expect(first).not_to_be_empty()
+    for _ in range(3):
+        if "Not sure" not in widget.last_choices():
+            break
+        widget.choose("Not sure")
+        expect(widget.input).to_be_focused()
+
+    expect(widget.bot_messages.last).to_have_text(re.compile("What else can I help with"))
+    assert "Talk to a person" in widget.last_choices()
+    steps = [text for sender, text in widget.transcript() if sender == "bot" and text[:2] == "1."]
+    assert steps, widget.transcript()
+
+    links = page.locator(".cxn-log a[href^='https://']")
+    assert links.count() >= 1
+    for link in links.all():
+        assert link.get_attribute("target") == "_blank"
+        assert "noopener" in (link.get_attribute("rel") or "")
+        expect(link).to_contain_text("(opens in a new tab)")
+    phones = page.locator(".cxn-log a[href^='tel:+1']")
+    assert phones.count() >= 1
+    assert PHONE.search(phones.first.inner_text())
+
+    times = page.locator(".cxn-msg time")
+    assert times.count() == page.locator(".cxn-msg").count()
+    assert re.match(r"\d{4}-\d\d-\d\dT", times.first.get_attribute("datetime") or "")
+
+
+def test_keyboard_only_status_lookup(page: Page, site: str) -> None:
+    page.goto(site)
+    widget = Widget(page)
+    widget.open_by_keyboard()
+    widget.say("where is my passport")
+    widget.say("Rivera")
+    widget.say("03/14/1985")
+    answer = widget.say("4821")
+    expect(answer).to_contain_text("in process")
+    expect(widget.log).to_contain_text("October 2, 2026")
+    # The identity details the person typed are shown to them, never kept on the server.
+    page.reload()
+    expect(widget.panel).to_be_visible()
+    expect(widget.log).to_contain_text("in process")
+    expect(widget.log).not_to_contain_text("03/14/1985")
+
+
+def test_reload_restores_the_conversation_from_the_server(page: Page, site: str) -> None:
+    page.goto(site)
+    widget = Widget(page)
+    widget.open_by_keyboard()
+    widget.say("a tornado tore the roof off our house last night")
+    choices = widget.last_choices()
+    assert choices, "the bot asks a question with buttons"
+    before = widget.transcript()
+
+    page.reload()
+    expect(widget.panel).to_be_visible()  # it stays open after a reload
+    expect(page.locator(".cxn-msg")).to_have_count(len(before))
+    assert widget.transcript() == before
+    assert widget.last_choices() == choices  # the open question can still be answered
+    stored = page.evaluate("JSON.stringify(Object.assign({}, localStorage))")
+    assert stored == "{}", "nothing is kept in localStorage on a shared computer"
+
+    widget.choose(choices[-1])
+    expect(page.locator(".cxn-msg--user").last).to_have_text(re.compile(re.escape(choices[-1])))
+
+
+def test_a_new_page_on_the_site_continues_the_chat(page: Page, site: str) -> None:
+    page.goto(site)
+    widget = Widget(page)
+    widget.open_by_keyboard()
+    widget.say("I need a passport for my newborn")
+    count = page.locator(".cxn-msg").count()
+    page.get_by_role("link", name="Traveling").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Traveling")
+    expect(page.locator(".cxn-msg")).to_have_count(count)
+    expect(Widget(page).panel).to_be_visible()
+
+
+def test_end_chat_clears_the_conversation(page: Page, site: str) -> None:
+    page.goto(site)
+    widget = Widget(page)
+    widget.open_by_keyboard()
+    widget.say("hello")
+    page.evaluate(
+        "window.addEventListener('cxnavigator:chat-ended', e => { window.ended = e.detail; })"
+    )
+    old_session = page.evaluate("sessionStorage.getItem('cxnavigator.session')")
+    page.get_by_role("button", name="End chat").click()
+    expect(page.locator(".cxn-msg")).to_have_count(0)
+    expect(widget.status).to_contain_text("Chat ended")
+    assert page.evaluate("window.ended.sessionId") == old_session
+    page.reload()
+    expect(page.locator(".cxn-msg")).to_have_count(0)
+    widget.say("hi")
+    assert page.evaluate("sessionStorage.getItem('cxnavigator.session')") != old_session
+
+
+def test_talk_to_a_person_gives_a_phone_number(page: Page, site: str) -> None:
+    page.goto(site)
+    widget = Widget(page)
+    widget.open_by_keyboard()
+    widget.tab_to("Talk to a person", "e.textContent === 'Talk to a person'")
+    before = widget.bot_messages.count()
+    page.keyboard.press("Enter")
+    answer = widget.wait_for_reply(before)
+    assert PHONE.search(answer.inner_text()), answer.inner_text()
+
+
+def test_start_over(page: Page, site: str) -> None:
+    page.goto(site)
+    widget = Widget(page)
+    widget.open_by_keyboard()
+    widget.say("we're having a baby in march")
+    before = widget.bot_messages.count()
+    page.get_by_role("button", name="Start over").click()
+    expect(widget.wait_for_reply(before)).to_contain_text("start over")
