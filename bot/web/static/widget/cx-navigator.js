@@ -389,8 +389,14 @@
     sessionStorage.removeItem(SESSION_KEY);
     state.sessionId = null;
     state.pending = null;
-    if (state.socket) { state.socket.disconnect(); state.socket = null; }
+    if (state.socket) {
+      // Its "disconnect" must not announce an outage: this end was asked for.
+      state.socket.off();
+      state.socket.disconnect();
+      state.socket = null;
+    }
     state.connected = false;
+    state.offlineShown = false;
     state.started = false;
     while (log.firstChild) { log.removeChild(log.firstChild); }
     setError("");
