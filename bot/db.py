@@ -17,11 +17,17 @@ from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from bot.settings import get_settings
 
+CONNECT_TIMEOUT_SECONDS = 3
+
 
 @cache
 def engine_for(url: str) -> Engine:
     """One pooled engine per database URL and process."""
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        # A database that does not answer is an outage to report, not a hang.
+        connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, future=True)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, future=True)
 

@@ -126,6 +126,16 @@ class Settings(BaseSettings):
         env="CX_MAX_MESSAGE_CHARS",
         description="Longest message a person may send in the chat; longer ones get an error.",
     )
+    rate_per_sender: int = Field(
+        30,
+        env="CX_RATE_PER_SENDER",
+        description="Messages one conversation may send per minute before 'slow down'.",
+    )
+    rate_per_ip: int = Field(
+        300,
+        env="CX_RATE_PER_IP",
+        description="Messages one network address may send per minute (offices share one).",
+    )
     log_level: str = Field("INFO", env="CX_LOG_LEVEL", description="Log level of every service.")
     test_database_url: str | None = Field(
         None, env="TEST_DATABASE_URL", description="PostgreSQL for integration tests (tests only)."

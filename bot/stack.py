@@ -113,7 +113,7 @@ def services(settings: Settings, model: Path, token: str) -> list[Service]:
                 "--cors",
                 "*",
             ],
-            f"{local}:{settings.rasa_port}/",
+            f"{local}:{settings.rasa_port}/webhooks/health/",
         ),
         Service(
             "web",

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import redis
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.lock import TicketLock
-from rasa.core.lock_store import InMemoryLockStore, LockStore, RedisLockStore
+from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore
 from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from bot.privacy import mask_events
+from bot.redis_lock import RaceSafeRedisLockStore
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -46,17 +51,41 @@ def redis_kwargs(url: str, db_offset: int = 0) -> dict[str, Any]:
     }
 
 
+def redis_client(url: str, db_offset: int = 0, timeout: float = 1.0) -> redis.Redis:
+    """A client of the shared Redis with bounded waits and one retry on a dropped
+    connection: after a Redis restart every pooled connection is dead, and without the
+    retry the first command on each would fail although Redis is back."""
+    kwargs = redis_kwargs(url, db_offset)
+    return redis.Redis(
+        host=kwargs["host"],
+        port=kwargs["port"],
+        db=kwargs["db"],
+        username=kwargs["username"],
+        password=kwargs["password"],
+        ssl=kwargs["use_ssl"],
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[redis.ConnectionError],
+    )
+
+
 def build_tracker_store(
     settings: Settings, domain: Domain | None, event_broker: EventBroker | None
 ) -> TrackerStore:
     if settings.redis_url:
-        return RedisTrackerStore(
+        store = RedisTrackerStore(
             domain=domain or Domain.empty(),
             event_broker=event_broker,
             record_exp=settings.tracker_ttl_seconds,
             key_prefix="cx",
             **redis_kwargs(settings.redis_url, TRACKER_REDIS_DB_OFFSET),
         )
+        # Rasa's client has no timeout and no retry: a dead connection after a Redis
+        # restart would make the next read fail, and Rasa would then start the
+        # conversation afresh in memory and overwrite the stored one.
+        store.red = redis_client(settings.redis_url, TRACKER_REDIS_DB_OFFSET, timeout=5)
+        return store
     if settings.database_url is None:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     # SQLTrackerStore takes a complete database URL in `host`.
@@ -67,15 +96,19 @@ def build_tracker_store(
 
 def build_lock_store(settings: Settings) -> LockStore:
     if settings.redis_url:
-        return RedisLockStore(
-            key_prefix="cx", **redis_kwargs(settings.redis_url, LOCK_REDIS_DB_OFFSET)
-        )
+        # Not Rasa's RedisLockStore: it is not race-safe across replicas (bot.redis_lock).
+        client = redis_client(settings.redis_url, LOCK_REDIS_DB_OFFSET, timeout=5)
+        return RaceSafeRedisLockStore(client)
     return InMemoryLockStore()
 
 
 def masked_copy(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker:
     events = mask_events([event.as_dict() for event in tracker.events])
     return DialogueStateTracker.from_dict(tracker.sender_id, events, domain.slots)
+
+
+class StoreUnavailable(RuntimeError):
+    """The conversation store failed; the turn must not be stored half-way."""
 
 
 class ConfiguredTrackerStore(TrackerStore):
@@ -88,6 +121,7 @@ class ConfiguredTrackerStore(TrackerStore):
         **_endpoint_kwargs: Any,
     ) -> None:
         self._store = build_tracker_store(get_settings(), domain, event_broker)
+        self._unreadable: set[str] = set()  # conversations whose last read failed
         log.info("tracker store: %s", type(self._store).__name__)
         super().__init__(domain, event_broker)
 
@@ -104,11 +138,23 @@ class ConfiguredTrackerStore(TrackerStore):
         return self._store
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Stores the conversation with identifiers masked (bot.privacy)."""
+        """Stores the conversation with identifiers masked (bot.privacy).
+
+        Never over a conversation that could not be read this turn: Rasa would be
+        saving a fresh tracker it started in place of the stored one."""
+        if tracker.sender_id in self._unreadable:
+            self._unreadable.discard(tracker.sender_id)
+            raise StoreUnavailable("the conversation could not be read; not overwriting it")
         await self._store.save(masked_copy(tracker, self.domain))
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        return await self._store.retrieve(sender_id)
+        try:
+            tracker = await self._store.retrieve(sender_id)
+        except Exception:
+            self._unreadable.add(sender_id)
+            raise
+        self._unreadable.discard(sender_id)
+        return tracker
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
         return await self._store.retrieve_full_tracker(sender_id)
@@ -124,6 +170,14 @@ class ConfiguredLockStore(LockStore):
         self._store = build_lock_store(get_settings())
         log.info("lock store: %s", type(self._store).__name__)
         super().__init__()
+
+    def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = 1,
+    ) -> AbstractAsyncContextManager[TicketLock]:
+        return self._store.lock(conversation_id, lock_lifetime, wait_time_in_seconds)
 
     @property
     def backend(self) -> LockStore:

@@ -20,7 +20,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
-from bot.settings import get_settings
+from connectors.guard import Guard, Refusal, client_address
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +46,31 @@ def safe_metadata(data: dict[str, Any]) -> dict[str, str]:
     return {"language": "en"}
 
 
+class CountingOutput(SocketIOOutput):
+    """Counts what reaches the browser, so a turn that produced nothing is noticed."""
+
+    def __init__(self, sio: Any, bot_message_evt: str) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.sent = 0
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.sent += 1
+        await super()._send_message(socket_id, response)
+
+
 class WebsiteInput(SocketIOInput):
     @classmethod
     def name(cls) -> str:
         return "website"
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.guard = Guard()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by super().blueprint
-        max_chars = get_settings().max_message_chars
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any) -> None:
@@ -70,28 +85,38 @@ class WebsiteInput(SocketIOInput):
         async def handle_message(sid: str, data: Any) -> None:
             session = await sio.get_session(sid, namespace=self.namespace)
             session_id = session.get("session_id") if session else None
+            environ = sio.get_environ(sid, namespace=self.namespace) or {}
+            request = environ.get("sanic.request")  # the connection's handshake
+            agent = getattr(request.app.ctx, "agent", None) if request else None
+            domain = agent.domain if agent else None
             text = data.get("message") if isinstance(data, dict) else None
-            if session_id is None or not isinstance(text, str) or not text.strip():
-                await self._refuse(sid, "bad_request")
+            refusal = None if session_id else self.guard.check_text(None, domain)
+            refusal = refusal or self.guard.check_text(text, domain)
+            if refusal is None:
+                refusal = await self.guard.admit(session_id, client_address(request), domain)
+            if refusal is not None:
+                await self._refuse(sid, refusal)
                 return
-            if len(text) > max_chars:
-                await self._refuse(sid, "too_long", max=max_chars, count=len(text))
-                return
-            await on_new_message(
-                UserMessage(
-                    text,
-                    SocketIOOutput(sio, self.bot_message_evt),
-                    session_id,
-                    input_channel=self.name(),
-                    metadata=safe_metadata(data),
-                )
+            output = CountingOutput(sio, self.bot_message_evt)
+            message = UserMessage(
+                text,
+                output,
+                session_id,
+                input_channel=self.name(),
+                metadata=safe_metadata(data),
             )
+            apology = await self.guard.deliver(on_new_message, message, agent, lambda: output.sent)
+            if apology is not None:
+                await output.send_text_message(session_id, apology)
 
         return blueprint
 
-    async def _refuse(self, sid: str, reason: str, **detail: int) -> None:
-        log.info("website channel refused a message: %s", reason)
+    async def _refuse(self, sid: str, refusal: Refusal) -> None:
+        log.info("website channel refused a message: %s", refusal.reason)
         assert self.sio is not None
         await self.sio.emit(
-            ERROR_EVENT, {"reason": reason, **detail}, room=sid, namespace=self.namespace
+            ERROR_EVENT,
+            {"reason": refusal.reason, "message": refusal.message, **refusal.detail},
+            room=sid,
+            namespace=self.namespace,
         )

@@ -22,6 +22,10 @@ from bot.training import CONFIG, DOMAIN, TRAINING_DATA
 RESPONSE_IN_CODE = re.compile(r"""response=["'](utter_\w+)["']""")
 # response=f"utter_invalid_{slot}": one response per form slot, chosen at run time.
 RESPONSE_PREFIX_IN_CODE = re.compile(r"""response=f["'](utter_\w+_)\{""")
+# Input channels render their refusals and apologies themselves (connectors/guard.py).
+RESPONSE_IN_CHANNEL = re.compile(r"""respond\([\w.]+, ["'](utter_\w+)["']""")
+# with_contact(...) also falls back to the response's `_general` variant.
+RESPONSE_WITH_CONTACT = re.compile(r"""with_contact\([\w.]+, ["'](utter_\w+)["']""")
 
 
 @cache
@@ -31,6 +35,10 @@ def domain() -> Domain:
 
 def _action_sources() -> list[str]:
     return [path.read_text() for path in (REPO_ROOT / "actions").rglob("*.py")]
+
+
+def _channel_sources() -> list[str]:
+    return [path.read_text() for path in (REPO_ROOT / "connectors").rglob("*.py")]
 
 
 def form_slots() -> set[str]:
@@ -46,6 +54,23 @@ def responses_sent_by_actions() -> set[str]:
         for prefix in RESPONSE_PREFIX_IN_CODE.findall(source):
             found |= {f"{prefix}{slot}" for slot in form_slots()}
     return found
+
+
+@cache
+def responses_sent_by_channels() -> set[str]:
+    found: set[str] = set()
+    for source in _channel_sources():
+        found |= set(RESPONSE_IN_CHANNEL.findall(source))
+        for name in RESPONSE_WITH_CONTACT.findall(source):
+            found |= {name, f"{name}_general"}
+    return found
+
+
+def test_every_response_a_channel_renders_exists() -> None:
+    sent = responses_sent_by_channels()
+    assert {"utter_internal_error", "utter_slow_down", "utter_service_unavailable"} <= sent
+    missing = sent - set(domain().responses)
+    assert not missing, f"channels render responses the domain lacks: {sorted(missing)}"
 
 
 def question_slots() -> set[str]:
@@ -74,7 +99,8 @@ def _harmless(message: str) -> bool:
         name = unused.group(1)
         # Sent by a custom action, or asked by a form whose questions come from the catalog.
         asked_by_a_form = name.removeprefix("utter_ask_") in question_slots() | form_slots()
-        return name in responses_sent_by_actions() or asked_by_a_form
+        sent_in_code = responses_sent_by_actions() | responses_sent_by_channels()
+        return name in sent_in_code or asked_by_a_form
     return False
 
 

@@ -9,13 +9,20 @@ from pathlib import Path
 
 import pytest
 import redis
-from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.stores import ConfiguredLockStore, ConfiguredTrackerStore, redis_kwargs
+from bot.redis_lock import RaceSafeRedisLockStore
+from bot.stores import (
+    ConfiguredLockStore,
+    ConfiguredTrackerStore,
+    StoreUnavailable,
+    redis_kwargs,
+)
+from tests.support.redis_server import RedisServer
 
 
 def test_redis_url_is_split_for_rasa() -> None:
@@ -95,7 +102,7 @@ def test_redis_url_switches_tracker_and_lock_store(
         client.delete(key)
 
     locks = ConfiguredLockStore()
-    assert isinstance(locks.backend, RedisLockStore)
+    assert isinstance(locks.backend, RaceSafeRedisLockStore)
     conversation = f"test-{uuid.uuid4().hex}"
 
     async def hold() -> None:
@@ -122,3 +129,34 @@ def test_database_url_switches_tracker_store_to_postgres(
         )
         _assert_no_raw_values(" ".join(row[0] for row in rows))
     store.backend.engine.dispose()
+
+
+@pytest.mark.integration
+def test_a_conversation_that_could_not_be_read_is_never_overwritten(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Redis back between a failed read and the save: Rasa would store the fresh
+    tracker it started in memory over the real one. The store refuses that save."""
+    server = RedisServer(tmp_path).start()
+    try:
+        monkeypatch.setenv("REDIS_URL", server.url)
+        store = ConfiguredTrackerStore(domain=Domain.empty())
+        sender = f"test-{uuid.uuid4().hex}"
+        history = [ActionExecuted("action_listen"), UserUttered("I am retiring soon")]
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender, history)))
+
+        server.stop()
+        with pytest.raises(redis.ConnectionError):
+            asyncio.run(store.retrieve(sender))
+        server.start()  # back, before Rasa saves what it started from scratch
+        fresh = DialogueStateTracker.from_events(sender, [UserUttered("hello")])
+        with pytest.raises(StoreUnavailable):
+            asyncio.run(store.save(fresh))
+
+        kept = asyncio.run(store.retrieve(sender))
+        assert kept is not None
+        assert [e.text for e in kept.events if isinstance(e, UserUttered)] == ["I am retiring soon"]
+        kept.update(UserUttered("what about medicare"))
+        asyncio.run(store.save(kept))  # a good read lets the next save through
+    finally:
+        server.stop()

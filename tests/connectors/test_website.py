@@ -97,10 +97,19 @@ def test_an_over_long_message_is_refused_with_a_reason(stack: Stack, client: Cli
     session = client.next("session_confirm")
     assert session != "../not-an-id"
     client.sio.emit("user_uttered", {"message": "a" * 501, "session_id": session})
-    assert client.next("cx_error") == {"reason": "too_long", "max": 500, "count": 501}
+    problem = client.next("cx_error")
+    assert isinstance(problem, dict)
+    assert {k: problem[k] for k in ("reason", "max", "count")} == {
+        "reason": "too_long",
+        "max": 500,
+        "count": 501,
+    }
+    assert "501 characters" in problem["message"] and "500" in problem["message"]
 
 
 @pytest.mark.integration
 def test_a_message_before_the_session_request_is_refused(client: Client) -> None:
     client.sio.emit("user_uttered", {"message": "hi", "session_id": "a1b2c3d4e5f6"})
-    assert client.next("cx_error") == {"reason": "bad_request"}
+    problem = client.next("cx_error")
+    assert isinstance(problem, dict) and problem["reason"] == "bad_request"
+    assert problem["message"].startswith("Sorry, I couldn't read that message")

@@ -60,14 +60,26 @@ def start_uvicorn(app: str, var_dir: Path, **env: str) -> Service:
             stderr=subprocess.STDOUT,
         )
     service = Service(process, f"http://127.0.0.1:{port}", child_env, log_path)
-    deadline = time.monotonic() + 60
+    try:
+        wait_until_healthy(f"{service.url}/health", process, timeout=60)
+    except RuntimeError as error:
+        service.stop()
+        tail = log_path.read_text()[-3000:]
+        raise RuntimeError(f"{app} did not start ({error}):\n{tail}") from error
+    return service
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
+    """Polls `url` until it answers 200; RuntimeError if `process` exits or time runs out."""
+    deadline = time.monotonic() + timeout
     while True:
         try:
-            if requests.get(f"{service.url}/health", timeout=1).status_code == 200:
-                return service
+            if requests.get(url, timeout=5).status_code == 200:
+                return
         except requests.RequestException:
             pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            service.stop()
-            raise RuntimeError(f"{app} did not start:\n{log_path.read_text()[-3000:]}")
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with code {process.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} not healthy after {timeout}s")
         time.sleep(0.2)

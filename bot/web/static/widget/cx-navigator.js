@@ -63,7 +63,8 @@
     pending: null,
     typingTimer: null,
     started: false,
-    offlineShown: false
+    offlineShown: false,
+    lastSent: null  // the last message sent in real time, until answered or refused
   };
 
   function fill(text, values) {
@@ -224,6 +225,7 @@
 
   function botMessage(message) {
     botReplied();
+    state.lastSent = null;
     render("bot", message.text, message.quick_replies || message.buttons || []);
   }
 
@@ -236,6 +238,7 @@
     var payload = { message: text, session_id: state.sessionId, metadata: { language: LANG } };
     if (state.connected) {
       render("user", shown || text);
+      state.lastSent = { text: text, shown: shown };
       state.socket.emit("user_uttered", payload);
       showTyping();
       return true;
@@ -313,9 +316,14 @@
     socket.on("cx_error", function (problem) {
       // The server refused the last message (it checks length too): say why, keep the text.
       hideTyping();
+      // The server's message says why in the person's words (slow down, outage, ...).
       var max = (problem && problem.max) || state.config.maxMessageChars;
       setError(problem && problem.reason === "too_long"
-        ? fill(T.tooLong, { count: problem.count, max: max }) : T.refused);
+        ? fill(T.tooLong, { count: problem.count, max: max })
+        : (problem && problem.message) || T.refused);
+      var last = state.lastSent;
+      if (last && !last.shown && !input.value) { input.value = last.text; }  // nothing is lost
+      state.lastSent = null;
     });
     socket.on("disconnect", offline);
     socket.on("connect_error", offline);

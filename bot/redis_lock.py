@@ -1,0 +1,136 @@
+"""A per-conversation ticket lock on Redis that is safe across Rasa replicas.
+
+Rasa 3.6's RedisLockStore keeps each lock as one JSON value that every replica
+reads, changes and writes back (issue a ticket, finish serving, clean up), so two
+replicas handling one conversation at once can overwrite each other's tickets and
+both process at the same time (RasaHQ/rasa#9213: a fix was merged, then reverted).
+Here each step is one Lua script, which Redis runs atomically: tickets come from
+INCR, the queue is a sorted set ordered by ticket, and a ticket whose holder died
+(SIGKILL mid-turn) expires after the lock lifetime instead of blocking forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+
+# KEYS: counter, queue (zset ticket->ticket), deadlines (hash ticket->unix time)
+# ARGV: deadline, key expiry seconds
+ISSUE = """
+local ticket = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[2], ticket, ticket)
+redis.call('HSET', KEYS[3], ticket, ARGV[1])
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+return ticket
+"""
+
+# ARGV: ticket, now. Returns 1 if the ticket is at the head (acquired), 0 if it must
+# wait, -1 if it expired. Expired tickets at the head are dropped on the way.
+TRY_ACQUIRE = """
+while true do
+  local head = redis.call('ZRANGE', KEYS[1], 0, 0)
+  if #head == 0 then return -1 end
+  local deadline = tonumber(redis.call('HGET', KEYS[2], head[1]) or '0')
+  if deadline < tonumber(ARGV[2]) then
+    redis.call('ZREM', KEYS[1], head[1])
+    redis.call('HDEL', KEYS[2], head[1])
+  elseif head[1] == ARGV[1] then
+    return 1
+  elseif redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then
+    return -1
+  else
+    return 0
+  end
+end
+"""
+
+# ARGV: ticket. Removes it; the last one out removes the lock's keys.
+RELEASE = """
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+if redis.call('ZCARD', KEYS[2]) == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+end
+return 1
+"""
+
+# Waiting turns of one conversation poll this often: a person's next message waits at
+# most this long after the previous one finished (Rasa's own store sleeps 1 s).
+POLL_SECONDS = 0.02
+
+
+class RedisTicketLocks:
+    def __init__(self, client: redis.Redis, prefix: str = "cx:ticketlock") -> None:
+        self.client = client
+        self.prefix = prefix
+        self._issue = client.register_script(ISSUE)
+        self._try = client.register_script(TRY_ACQUIRE)
+        self._release = client.register_script(RELEASE)
+
+    def keys(self, conversation_id: str) -> list[str]:
+        base = f"{self.prefix}:{conversation_id}"
+        return [f"{base}:counter", f"{base}:queue", f"{base}:deadlines"]
+
+    def issue_ticket(self, conversation_id: str, lifetime: float) -> int:
+        expiry = max(1, int(lifetime * 4))  # outlives every ticket it holds
+        return int(self._issue(self.keys(conversation_id), [time.time() + lifetime, expiry]))
+
+    def try_acquire(self, conversation_id: str, ticket: int) -> int:
+        keys = self.keys(conversation_id)[1:]
+        return int(self._try(keys, [ticket, time.time()]))
+
+    def release(self, conversation_id: str, ticket: int) -> None:
+        self._release(self.keys(conversation_id), [ticket])
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: str, lock_lifetime: float) -> AsyncIterator[TicketLock]:
+        """Waits for this conversation's earlier turns, on any replica, to finish."""
+        try:
+            ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        except redis.RedisError as error:
+            raise LockError(f"Error while acquiring lock: {type(error).__name__}") from error
+        try:
+            while (state := self.try_acquire(conversation_id, ticket)) == 0:
+                await asyncio.sleep(POLL_SECONDS)
+            if state < 0:
+                raise LockError(f"ticket {ticket} expired while waiting for its turn")
+            yield TicketLock(conversation_id)
+        finally:
+            with contextlib.suppress(redis.RedisError):  # else its deadline frees the queue
+                self.release(conversation_id, ticket)
+
+
+class RaceSafeRedisLockStore(LockStore):
+    """Rasa's lock store interface over RedisTicketLocks; Rasa only ever calls lock()."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "cx:ticketlock") -> None:
+        self.tickets = RedisTicketLocks(client, prefix)
+        super().__init__()
+
+    @asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = 1,
+    ) -> AsyncIterator[TicketLock]:
+        async with self.tickets.lock(conversation_id, lock_lifetime) as held:
+            yield held
+
+    def get_lock(self, conversation_id: str) -> TicketLock | None:
+        """A held or awaited lock, else None (ticket details stay in Redis)."""
+        queue = self.tickets.keys(conversation_id)[1]
+        return TicketLock(conversation_id) if self.tickets.client.zcard(queue) else None
+
+    def delete_lock(self, conversation_id: str) -> None:
+        self.tickets.client.delete(*self.tickets.keys(conversation_id))
+
+    def save_lock(self, lock: TicketLock) -> None:
+        raise NotImplementedError("tickets are issued atomically by lock(), never saved whole")

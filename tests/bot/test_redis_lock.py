@@ -1,0 +1,102 @@
+"""The ticket lock serialises one conversation's turns across replicas, on real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+import redis
+from rasa.core.lock_store import LockError
+
+from bot.redis_lock import RedisTicketLocks
+from tests.support.stack import free_port
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def replicas(redis_url: str) -> list[RedisTicketLocks]:
+    """Two lock clients with their own connections, as two Rasa processes have."""
+    prefix = f"test:ticketlock:{uuid.uuid4().hex}"
+    return [RedisTicketLocks(redis.Redis.from_url(redis_url), prefix) for _ in range(2)]
+
+
+def test_turns_of_one_conversation_never_overlap_and_keep_their_order(
+    replicas: list[RedisTicketLocks],
+) -> None:
+    inside: list[int] = []
+    served: list[int] = []
+    overlaps = 0
+
+    async def turn(number: int) -> None:
+        nonlocal overlaps
+        await asyncio.sleep(number * 0.002)  # arrive in order, while others are inside
+        async with replicas[number % 2].lock("conversation-1", lock_lifetime=30):
+            inside.append(number)
+            overlaps += len(inside) > 1
+            await asyncio.sleep(0.01)  # a turn's work, during which others try
+            served.append(number)
+            inside.remove(number)
+
+    async def main() -> None:
+        await asyncio.gather(*(turn(n) for n in range(20)))
+
+    asyncio.run(main())
+    assert overlaps == 0
+    assert served == list(range(20))
+
+
+def test_other_conversations_are_not_held_up(replicas: list[RedisTicketLocks]) -> None:
+    async def main() -> list[str]:
+        order: list[str] = []
+
+        async def slow() -> None:
+            async with replicas[0].lock("slow", lock_lifetime=30):
+                await asyncio.sleep(0.3)
+                order.append("slow")
+
+        async def quick() -> None:
+            await asyncio.sleep(0.05)
+            async with replicas[1].lock("quick", lock_lifetime=30):
+                order.append("quick")
+
+        await asyncio.gather(slow(), quick())
+        return order
+
+    assert asyncio.run(main()) == ["quick", "slow"]
+
+
+def test_a_holder_that_died_frees_the_conversation_after_the_lifetime(
+    replicas: list[RedisTicketLocks],
+) -> None:
+    dead = replicas[0].issue_ticket("orphaned", lifetime=0.3)  # SIGKILLed mid-turn
+    assert replicas[0].try_acquire("orphaned", dead) == 1
+
+    async def next_turn() -> str:
+        async with replicas[1].lock("orphaned", lock_lifetime=30):
+            return "served"
+
+    assert asyncio.run(asyncio.wait_for(next_turn(), timeout=5)) == "served"
+
+
+def test_the_last_one_out_leaves_no_keys(replicas: list[RedisTicketLocks]) -> None:
+    async def main() -> None:
+        async with replicas[0].lock("tidy", lock_lifetime=30):
+            pass
+
+    asyncio.run(main())
+    assert replicas[0].client.keys(f"{replicas[0].prefix}:*") == []
+
+
+def test_an_unreachable_redis_is_a_lock_error_not_a_hang() -> None:
+    locks = RedisTicketLocks(
+        redis.Redis(port=free_port(), socket_connect_timeout=0.5, socket_timeout=0.5)
+    )
+
+    async def main() -> None:
+        async with locks.lock("any", lock_lifetime=30):
+            pass
+
+    with pytest.raises(LockError):
+        asyncio.run(main())
