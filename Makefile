@@ -14,7 +14,7 @@ DOMAIN := bot/domain
 DATA := data/nlu data/stories data/rules
 RESULTS := var/results
 
-.PHONY: run test setup web browser lint validate train pytest test-stories nlu-report seed clean
+.PHONY: run test bench setup web browser lint validate train pytest test-stories nlu-report seed clean
 
 ## run: set up if needed, seed, train if content changed, start every service
 run: setup web
@@ -23,6 +23,10 @@ run: setup web
 ## test: the whole suite, from a fresh clone
 test: setup browser lint validate train pytest test-stories nlu-report
 	@echo "make test: all checks passed"
+
+## bench: load test of the stack (1 and 2 replicas on Redis) against a stock `rasa init`
+bench: setup web train
+	$(PY) -m tests.bench.run
 
 setup:
 	@scripts/setup-venv
