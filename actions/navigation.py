@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.survey import offer_survey
 from bot.catalog.queries import (
     LifeExperienceView,
     ServiceView,
@@ -151,7 +152,12 @@ class ActionShowNextSteps(Action):
                 {"title": "Talk to a person", "payload": "/human_handoff"},
             ],
         )
-        return [SlotSet("service", None), SlotSet("agency", None)]
+        return [
+            SlotSet("service", None),
+            SlotSet("agency", None),
+            SlotSet("services_shown", sorted(shown)),
+            *offer_survey(dispatcher, tracker, "next_steps"),
+        ]
 
 
 def utter_service_details(dispatcher: CollectingDispatcher, service: ServiceView) -> None:

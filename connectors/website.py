@@ -57,6 +57,13 @@ class CountingOutput(SocketIOOutput):
         self.sent += 1
         await super()._send_message(socket_id, response)
 
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """As `custom`, like the REST channel: Rasa 3.6 spreads the JSON into emit()'s
+        keyword arguments, which fails for any key emit() does not know."""
+        await self._send_message(recipient_id, {"custom": json_message})
+
 
 class WebsiteInput(SocketIOInput):
     @classmethod

@@ -21,6 +21,7 @@ from actions import vault
 from actions.clients import client_for
 from actions.clients.base import LookupResult
 from actions.clients.content import LookupContent, load_lookup
+from actions.survey import offer_survey
 from bot.catalog.queries import ServiceView, get_service
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,11 @@ async def _service_of(content: LookupContent) -> ServiceView:
     if service is None:
         raise LookupError(f"lookup {content.lookup!r} names unknown service {content.service!r}")
     return service
+
+
+def outcome(value: str) -> list[EventType]:
+    """How the lookup ended, for analytics (found / no_match / outage / locked)."""
+    return [SlotSet("lookup_outcome", value)]
 
 
 class ActionStartLookup(Action):
@@ -93,7 +99,7 @@ class ActionLookupStatus(Action):
 
         if tracker.get_slot("lookup_locked"):
             dispatcher.utter_message(response="utter_lookup_locked", **contact)
-            return cleanup
+            return [*cleanup, *outcome("locked")]
         if any(value is None for value in identity.values()):
             dispatcher.utter_message(response="utter_lookup_expired")
             return cleanup
@@ -104,7 +110,7 @@ class ActionLookupStatus(Action):
 
         if result.outcome == "found" and result.status is not None:
             self._explain(dispatcher, content, service, result)
-            return cleanup
+            return [*cleanup, *outcome("found"), *offer_survey(dispatcher, tracker, "lookup")]
         if result.outcome == "no_match":
             failures = int(tracker.get_slot("lookup_failures") or 0) + 1
             if failures >= MAX_FAILED_ATTEMPTS:
@@ -113,15 +119,17 @@ class ActionLookupStatus(Action):
                     *cleanup,
                     SlotSet("lookup_failures", failures),
                     SlotSet("lookup_locked", True),
+                    *outcome("no_match"),
+                    *offer_survey(dispatcher, tracker, "lookup"),
                 ]
             dispatcher.utter_message(
                 response="utter_lookup_no_match",
                 buttons=[{"title": "Try again", "payload": f"/{content.intent}"}],
                 **contact,
             )
-            return [*cleanup, SlotSet("lookup_failures", failures)]
+            return [*cleanup, SlotSet("lookup_failures", failures), *outcome("no_match")]
         dispatcher.utter_message(response="utter_lookup_unavailable", **contact)
-        return cleanup
+        return [*cleanup, *outcome("outage"), *offer_survey(dispatcher, tracker, "lookup")]
 
     @staticmethod
     def _explain(

@@ -32,8 +32,10 @@ def test_keyboard_only_life_experience_conversation(page: Page, site: str) -> No
         widget.choose("Not sure")
         expect(widget.input).to_be_focused()
 
-    expect(widget.bot_messages.last).to_have_text(re.compile("What else can I help with"))
-    assert "Talk to a person" in widget.last_choices()
+    what_else = page.locator(".cxn-msg--bot").nth(-2)
+    expect(what_else).to_contain_text("What else can I help with")
+    assert "Talk to a person" in what_else.locator(".cxn-choice").all_inner_texts()
+    expect(widget.bot_messages.last).to_contain_text("would you answer 4 quick questions")
     steps = [text for sender, text in widget.transcript() if sender == "bot" and text[:2] == "1."]
     assert steps, widget.transcript()
 
@@ -50,6 +52,20 @@ def test_keyboard_only_life_experience_conversation(page: Page, site: str) -> No
     times = page.locator(".cxn-msg time")
     assert times.count() == page.locator(".cxn-msg").count()
     assert re.match(r"\d{4}-\d\d-\d\dT", times.first.get_attribute("datetime") or "")
+
+    # The A-11 survey, by keyboard: four statements, then an optional comment.
+    expect(widget.choose("Yes, take the survey")).to_contain_text("OMB control number 3090-0321")
+    for answer in ("Strongly agree", "Agree", "Agree", "Neither agree nor disagree"):
+        assert widget.last_choices()[:5] == [
+            "Strongly disagree",
+            "Disagree",
+            "Neither agree nor disagree",
+            "Agree",
+            "Strongly agree",
+        ]
+        widget.choose(answer)
+    expect(widget.bot_messages.last).to_contain_text("Any additional feedback")
+    expect(widget.say("Clear and quick, thanks")).to_contain_text("Thank you for your feedback")
 
 
 @pytest.mark.parametrize(
@@ -127,7 +143,7 @@ def test_a_new_page_on_the_site_continues_the_chat(page: Page, site: str) -> Non
     expect(Widget(page).panel).to_be_visible()
 
 
-def test_end_chat_clears_the_conversation(page: Page, site: str) -> None:
+def test_end_chat_asks_the_survey_once_then_clears_the_conversation(page: Page, site: str) -> None:
     page.goto(site)
     widget = Widget(page)
     widget.open_by_keyboard()
@@ -136,7 +152,21 @@ def test_end_chat_clears_the_conversation(page: Page, site: str) -> None:
         "window.addEventListener('cxnavigator:chat-ended', e => { window.ended = e.detail; })"
     )
     old_session = page.evaluate("sessionStorage.getItem('cxnavigator.session')")
+    before = widget.bot_messages.count()
     page.get_by_role("button", name="End chat").click()
+    expect(widget.wait_for_reply(before)).to_contain_text("OMB control number")
+    expect(widget.bot_messages.last).to_contain_text("I trust")
+    assert widget.last_choices()[-1] == "Skip survey"
+    widget.choose("Agree")
+    expect(widget.bot_messages.last).to_contain_text("My need was addressed")
+
+    widget.input.focus()
+    widget.tab_to(
+        "Skip survey",
+        "e.classList.contains('cxn-choice') && e.textContent === 'Skip survey'",
+        backwards=True,
+    )
+    page.keyboard.press("Enter")
     expect(page.locator(".cxn-msg")).to_have_count(0)
     expect(widget.status).to_contain_text("Chat ended")
     assert page.evaluate("window.ended.sessionId") == old_session
@@ -144,6 +174,19 @@ def test_end_chat_clears_the_conversation(page: Page, site: str) -> None:
     expect(page.locator(".cxn-msg")).to_have_count(0)
     widget.say("hi")
     assert page.evaluate("sessionStorage.getItem('cxnavigator.session')") != old_session
+
+
+def test_end_chat_twice_ends_at_once(page: Page, site: str) -> None:
+    page.goto(site)
+    widget = Widget(page)
+    widget.open_by_keyboard()
+    widget.say("hello")
+    before = widget.bot_messages.count()
+    page.get_by_role("button", name="End chat").click()
+    widget.wait_for_reply(before)
+    page.get_by_role("button", name="End chat").click()
+    expect(page.locator(".cxn-msg")).to_have_count(0)
+    expect(widget.status).to_contain_text("Chat ended")
 
 
 def test_talk_to_a_person_gives_a_phone_number(page: Page, site: str) -> None:

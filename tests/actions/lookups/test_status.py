@@ -100,14 +100,21 @@ def test_found_explains_status_date_facts_next_steps_and_contact(
         "utter_lookup_items",
         "utter_lookup_next",
         "utter_lookup_action",
+        "utter_survey_offer",
     ]
+    assert said["utter_survey_offer"]["trigger"] == "lookup"
     assert said["utter_lookup_status"]["agency"] == "U.S. Department of State"
     assert "in process" in said["utter_lookup_status"]["status"]
     assert said["utter_lookup_last_change"]["date"] == "October 9, 2026"
     assert said["utter_lookup_facts"]["facts"] == "Application received: October 2, 2026."
     assert said["utter_lookup_action"]["url"] == "https://passportstatus.state.gov"
     assert said["utter_lookup_action"]["phone"] == "1-877-487-2778"
-    assert {e["name"]: e["value"] for e in events} == {k: None for k in RIVERA}
+    assert {e["name"]: e["value"] for e in events} == {
+        **{k: None for k in RIVERA},
+        "lookup_outcome": "found",
+        "survey_state": "offered",
+        "survey_trigger": "lookup",
+    }
     assert all(vault.redeem(t.get_slot(k)) is None for k in RIVERA), "vault entries forgotten"
 
 
@@ -119,6 +126,7 @@ def test_no_match_reads_the_same_and_offers_the_phone(monkeypatch: pytest.Monkey
     assert message["phone"] == "1-877-487-2778"
     assert message["buttons"] == [{"title": "Try again", "payload": "/status_passport"}]
     assert SlotSet("lookup_failures", 1) in events
+    assert SlotSet("lookup_outcome", "no_match") in events, "no survey while they may retry"
 
 
 def test_the_third_failure_locks_lookups_for_the_conversation(
@@ -136,9 +144,11 @@ def test_the_third_failure_locks_lookups_for_the_conversation(
 
 def test_an_agency_outage_is_said_plainly_with_its_phone(monkeypatch: pytest.MonkeyPatch) -> None:
     use_client(monkeypatch, LookupResult("unavailable", None, "req-4", "timeout"))
-    _, dispatcher = run(ActionLookupStatus(), tracker())
-    [message] = dispatcher.messages
+    events, dispatcher = run(ActionLookupStatus(), tracker())
+    message, offer = dispatcher.messages
     assert message["response"] == "utter_lookup_unavailable"
+    assert offer["response"] == "utter_survey_offer"
+    assert SlotSet("lookup_outcome", "outage") in events
     assert (message["agency"], message["phone"]) == ("U.S. Department of State", "1-877-487-2778")
 
 

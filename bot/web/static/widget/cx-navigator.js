@@ -64,7 +64,8 @@
     typingTimer: null,
     started: false,
     offlineShown: false,
-    lastSent: null  // the last message sent in real time, until answered or refused
+    lastSent: null,  // the last message sent in real time, until answered or refused
+    ending: false  // "End chat" was pressed; the survey may come before the end
   };
 
   function fill(text, values) {
@@ -226,6 +227,8 @@
   function botMessage(message) {
     botReplied();
     state.lastSent = null;
+    if (message.custom && message.custom.cx_event === "chat_ended") { return finishEnd(); }
+    if (!message.text) { return; }
     render("bot", message.text, message.quick_replies || message.buttons || []);
   }
 
@@ -393,7 +396,17 @@
   }
 
   function endChat() {
+    // The assistant offers its short survey first (once per conversation), then says
+    // the chat has ended; a second click, or no connection, ends it at once.
+    var talked = log.querySelector(".cxn-msg--user");
+    if (state.ending || !talked || !state.connected) { return finishEnd(); }
+    state.ending = true;
+    if (!send("/end_chat", T.endChat)) { finishEnd(); }
+  }
+
+  function finishEnd() {
     var ended = state.sessionId;
+    state.ending = false;
     sessionStorage.removeItem(SESSION_KEY);
     state.sessionId = null;
     state.pending = null;
@@ -409,7 +422,7 @@
     while (log.firstChild) { log.removeChild(log.firstChild); }
     setError("");
     setStatus(T.ended);
-    // Hook for the post-chat survey (CX measurement): listen for this event.
+    // Host pages can react to the end of a chat (analytics, a follow-up link).
     window.dispatchEvent(new CustomEvent("cxnavigator:chat-ended", { detail: { sessionId: ended } }));
     start();
   }

@@ -1,0 +1,1 @@
+"""CX measurement: the A-11 Section 280 survey answers and conversation analytics."""
