@@ -136,6 +136,26 @@ class Settings(BaseSettings):
         env="CX_RATE_PER_IP",
         description="Messages one network address may send per minute (offices share one).",
     )
+    session_secret: str | None = Field(
+        None,
+        env="CX_SESSION_SECRET",
+        description="Signs staff session cookies; generated into var/ when unset.",
+    )
+    cookie_secure: bool = Field(
+        False,
+        env="CX_COOKIE_SECURE",
+        description="Send the staff session cookie over HTTPS only; set true behind HTTPS.",
+    )
+    demo_accounts: bool = Field(
+        True,
+        env="CX_DEMO_ACCOUNTS",
+        description="Create the demo staff accounts `manager` and `agent` at start (dev only).",
+    )
+    staff_demo_password: str | None = Field(
+        None,
+        env="CX_STAFF_DEMO_PASSWORD",
+        description="Password of the demo staff accounts; generated into var/ when unset.",
+    )
     log_level: str = Field("INFO", env="CX_LOG_LEVEL", description="Log level of every service.")
     test_database_url: str | None = Field(
         None, env="TEST_DATABASE_URL", description="PostgreSQL for integration tests (tests only)."
@@ -151,6 +171,8 @@ class Settings(BaseSettings):
         "rasa_api_token",
         "agency_api_key",
         "agencies_admin_token",
+        "session_secret",
+        "staff_demo_password",
         pre=True,
     )
     def _blank_is_unset(cls, value: str | None) -> str | None:
@@ -201,6 +223,7 @@ class Settings(BaseSettings):
         "rasa_api_token": "RASA_API_TOKEN",
         "agency_api_key": "AGENCY_API_KEY",
         "agencies_admin_token": "AGENCIES_ADMIN_TOKEN",
+        "session_secret": "CX_SESSION_SECRET",
     }
 
 

@@ -236,6 +236,19 @@ def healthy(url: str | None) -> bool:
         return False
 
 
+def staff_login_lines(settings: Settings, base: str) -> list[str]:
+    from bot.auth.accounts import demo_password_file
+
+    if not settings.demo_accounts:
+        return []
+    where = "from CX_STAFF_DEMO_PASSWORD"
+    if not settings.staff_demo_password:
+        path = demo_password_file(settings)
+        where = f"in {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}"
+    login = f"{base}:{settings.web_port}/login"
+    return [f"  staff login             {login}  (manager or agent, password {where})"]
+
+
 def print_ready(settings: Settings, token_hint: str, say: Callable[[str, str], None]) -> None:
     base = f"http://{settings.public_host}"
     lines = [
@@ -245,6 +258,7 @@ def print_ready(settings: Settings, token_hint: str, say: Callable[[str, str], N
         f"  Rasa HTTP API           {base}:{settings.rasa_port}/  (token: {token_hint})",
         f"  action server           {base}:{settings.actions_port}/health",
         f"  mock agency APIs        {base}:{settings.agencies_port}/docs",
+        *staff_login_lines(settings, base),
         "  stop with Ctrl-C",
     ]
     for line in lines:
@@ -277,12 +291,15 @@ async def supervise(
 def prepare(settings: Settings) -> Path:
     """Everything before the services start: databases seeded, model trained."""
     from agencies.seed import seed_agencies
+    from bot.auth.accounts import ensure_demo_accounts
     from bot.catalog.seed import seed_catalog
     from bot.training import ensure_model
 
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     print("stack: catalog " + ("seeded" if seed_catalog() else "already seeded"))
     print("stack: agency records " + ("seeded" if seed_agencies() else "already seeded"))
+    if ensure_demo_accounts(settings):
+        print("stack: demo staff accounts ready (manager, agent)")
     return ensure_model()
 
 

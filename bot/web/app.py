@@ -11,9 +11,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from bot.auth.sessions import StaffSessionMiddleware, install_template_globals
 from bot.catalog.queries import get_life_experience, list_life_experiences
 from bot.settings import REPO_ROOT, get_settings
 from bot.web.chat import router as chat_router
+from bot.web.login import router as login_router
 
 HERE = Path(__file__).parent
 NODE_MODULES = REPO_ROOT / "node_modules"
@@ -34,12 +36,15 @@ def tel_href(phone: str) -> str:
 
 
 templates.env.filters["tel"] = tel_href
+install_template_globals(templates.env)  # {{ csrf_field() }} in staff forms
 
 app = FastAPI(title="CX Navigator web app", docs_url=None, redoc_url=None)
 # The widget is embedded on other agencies' pages: its config and history calls are
 # cross-origin reads without credentials.
 app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
+app.add_middleware(StaffSessionMiddleware)  # signed staff session cookie
 app.include_router(chat_router)
+app.include_router(login_router)
 app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 for prefix, directory in VENDOR.items():
     if not directory.is_dir():

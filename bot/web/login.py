@@ -1,0 +1,90 @@
+"""Staff sign-in and sign-out pages (`/login`, `/logout`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from bot.auth.accounts import LoginFailed, authenticate
+from bot.auth.sessions import (
+    CSRF_KEY,
+    current_staff,
+    end_session,
+    install_template_globals,
+    start_session,
+    tokens_match,
+    verify_csrf,
+)
+
+DEFAULT_NEXT = "/insights"
+EXPIRED_FORM = "The sign-in form expired. Please sign in again."
+
+router = APIRouter()
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+install_template_globals(templates.env)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after sign-in: a path on this site only, never another host."""
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(char) < 32 for char in target)
+    ):
+        return DEFAULT_NEXT
+    return target
+
+
+def _form(
+    request: Request, status: int, next_url: str, username: str = "", error: str = ""
+) -> Response:
+    response = templates.TemplateResponse(
+        "login.html",
+        {"request": request, "next": next_url, "username": username, "error": error},
+        status_code=status,
+    )
+    response.headers["Cache-Control"] = "no-store"  # the page carries a CSRF token
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_page(request: Request, next: str = DEFAULT_NEXT) -> Response:
+    if await current_staff(request) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return _form(request, 200, safe_next(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    csrf_token: str = Form(""),
+    next: str = Form(DEFAULT_NEXT),
+) -> Response:
+    next_url = safe_next(next)
+    username = username.strip()[:200]
+    if not tokens_match(request.session.get(CSRF_KEY), csrf_token):
+        return _form(request, 403, next_url, username, EXPIRED_FORM)
+    if not username or not password:
+        return _form(request, 400, next_url, username, "Enter your username and your password.")
+    try:
+        user = await run_in_threadpool(authenticate, username, password)
+    except LoginFailed as failure:
+        return _form(request, 401, next_url, username, failure.message)
+    start_session(request, user)
+    return RedirectResponse(next_url, status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    if await current_staff(request) is not None:
+        await verify_csrf(request)
+    end_session(request)
+    return RedirectResponse("/login", status_code=303)
