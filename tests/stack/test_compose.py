@@ -39,6 +39,7 @@ def test_docker_compose_config_accepts_the_file() -> None:
             "PATH": "/usr/bin:/bin:/usr/local/bin",
             "RASA_API_TOKEN": "t",
             "POSTGRES_PASSWORD": "p",
+            "CX_SESSION_SECRET": "s",
         },
     )
     assert result.returncode == 0, result.stderr
@@ -63,3 +64,9 @@ def test_topology_has_replicas_behind_a_balancer_on_shared_stores() -> None:
             assert (REPO_ROOT / service["build"] / "Dockerfile").exists(), name
     nginx = (REPO_ROOT / "deploy" / "nginx.conf").read_text()
     assert "rasa:5005" in nginx
+
+
+def test_staff_sessions_are_configured_for_production() -> None:
+    web = yaml.safe_load(COMPOSE.read_text())["services"]["web"]["environment"]
+    assert web["CX_SESSION_SECRET"].startswith("${CX_SESSION_SECRET:?"), "required, not generated"
+    assert web["CX_DEMO_ACCOUNTS"] == "false", "no demo staff accounts in production"
