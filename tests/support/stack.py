@@ -62,6 +62,7 @@ class Stack:
     ports: dict[str, int]
     token: str = ""
     admin_token: str = ""
+    agency_key: str = ""
     children: set[int] = field(default_factory=set)
 
     def url(self, service: str, path: str = "/") -> str:
@@ -134,6 +135,7 @@ def start_stack(var_dir: Path, remove_env: tuple[str, ...] = (), **env: str) -> 
         ports,
         token=child_env["RASA_API_TOKEN"],
         admin_token=child_env["AGENCIES_ADMIN_TOKEN"],
+        agency_key=child_env["AGENCY_API_KEY"],
     )
     deadline = time.monotonic() + READY_TIMEOUT
     while "| ready" not in stack.log():
