@@ -5,8 +5,11 @@ reads, changes and writes back (issue a ticket, finish serving, clean up), so tw
 replicas handling one conversation at once can overwrite each other's tickets and
 both process at the same time (RasaHQ/rasa#9213: a fix was merged, then reverted).
 Here each step is one Lua script, which Redis runs atomically: tickets come from
-INCR, the queue is a sorted set ordered by ticket, and a ticket whose holder died
-(SIGKILL mid-turn) expires after the lock lifetime instead of blocking forever.
+INCR, the queue is a sorted set ordered by ticket, and every ticket is a short lease
+that its live process renews: a ticket whose process died (SIGKILL mid-turn) lapses
+within LEASE_SECONDS, so that conversation continues on another replica at once
+instead of waiting for Rasa's 60 s lock lifetime. The lock lifetime still caps how long
+one turn may hold the conversation.
 """
 
 from __future__ import annotations
@@ -51,6 +54,13 @@ while true do
 end
 """
 
+# ARGV: ticket, new deadline. Renews a live ticket's lease (never revives a dropped one).
+RENEW = """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
+"""
+
 # ARGV: ticket. Removes it; the last one out removes the lock's keys.
 RELEASE = """
 redis.call('ZREM', KEYS[2], ARGV[1])
@@ -64,6 +74,8 @@ return 1
 # Waiting turns of one conversation poll this often: a person's next message waits at
 # most this long after the previous one finished (Rasa's own store sleeps 1 s).
 POLL_SECONDS = 0.02
+# A ticket lapses this long after its process last renewed it (renewed every third of it).
+LEASE_SECONDS = 6.0
 
 
 class RedisTicketLocks:
@@ -73,6 +85,7 @@ class RedisTicketLocks:
         self._issue = client.register_script(ISSUE)
         self._try = client.register_script(TRY_ACQUIRE)
         self._release = client.register_script(RELEASE)
+        self._renew = client.register_script(RENEW)
 
     def keys(self, conversation_id: str) -> list[str]:
         base = f"{self.prefix}:{conversation_id}"
@@ -80,7 +93,12 @@ class RedisTicketLocks:
 
     def issue_ticket(self, conversation_id: str, lifetime: float) -> int:
         expiry = max(1, int(lifetime * 4))  # outlives every ticket it holds
-        return int(self._issue(self.keys(conversation_id), [time.time() + lifetime, expiry]))
+        deadline = time.time() + min(lifetime, LEASE_SECONDS)
+        return int(self._issue(self.keys(conversation_id), [deadline, expiry]))
+
+    def renew(self, conversation_id: str, ticket: int, until: float) -> bool:
+        keys = self.keys(conversation_id)[1:]
+        return bool(self._renew(keys, [ticket, min(until, time.time() + LEASE_SECONDS)]))
 
     def try_acquire(self, conversation_id: str, ticket: int) -> int:
         keys = self.keys(conversation_id)[1:]
@@ -96,6 +114,7 @@ class RedisTicketLocks:
             ticket = self.issue_ticket(conversation_id, lock_lifetime)
         except redis.RedisError as error:
             raise LockError(f"Error while acquiring lock: {type(error).__name__}") from error
+        heartbeat = asyncio.create_task(self._keep_alive(conversation_id, ticket, lock_lifetime))
         try:
             while (state := self.try_acquire(conversation_id, ticket)) == 0:
                 await asyncio.sleep(POLL_SECONDS)
@@ -103,8 +122,17 @@ class RedisTicketLocks:
                 raise LockError(f"ticket {ticket} expired while waiting for its turn")
             yield TicketLock(conversation_id)
         finally:
-            with contextlib.suppress(redis.RedisError):  # else its deadline frees the queue
+            heartbeat.cancel()
+            with contextlib.suppress(redis.RedisError):  # else its lease frees the queue
                 self.release(conversation_id, ticket)
+
+    async def _keep_alive(self, conversation_id: str, ticket: int, lifetime: float) -> None:
+        """Renews the lease while this process lives, up to the lock lifetime."""
+        until = time.time() + lifetime
+        while time.time() < until:
+            await asyncio.sleep(LEASE_SECONDS / 3)
+            with contextlib.suppress(redis.RedisError):
+                await asyncio.to_thread(self.renew, conversation_id, ticket, until)
 
 
 class RaceSafeRedisLockStore(LockStore):

@@ -9,6 +9,7 @@ import pytest
 import redis
 from rasa.core.lock_store import LockError
 
+from bot import redis_lock
 from bot.redis_lock import RedisTicketLocks
 from tests.support.stack import free_port
 
@@ -78,6 +79,44 @@ def test_a_holder_that_died_frees_the_conversation_after_the_lifetime(
             return "served"
 
     assert asyncio.run(asyncio.wait_for(next_turn(), timeout=5)) == "served"
+
+
+def test_a_killed_holder_lapses_within_its_lease_not_the_lock_lifetime(
+    replicas: list[RedisTicketLocks], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redis_lock, "LEASE_SECONDS", 0.6)
+    dead = replicas[0].issue_ticket("killed", lifetime=60)  # nobody renews it: SIGKILL
+    assert replicas[0].try_acquire("killed", dead) == 1
+
+    async def next_turn() -> float:
+        started = asyncio.get_running_loop().time()
+        async with replicas[1].lock("killed", lock_lifetime=60):
+            return asyncio.get_running_loop().time() - started
+
+    assert asyncio.run(asyncio.wait_for(next_turn(), timeout=5)) < 3
+
+
+def test_a_live_holder_keeps_the_lock_beyond_its_lease(
+    replicas: list[RedisTicketLocks], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(redis_lock, "LEASE_SECONDS", 0.3)
+    order: list[str] = []
+
+    async def main() -> None:
+        async def long_turn() -> None:
+            async with replicas[0].lock("long", lock_lifetime=30):
+                await asyncio.sleep(1.2)  # four leases: renewed, never lapsed
+                order.append("long")
+
+        async def next_turn() -> None:
+            await asyncio.sleep(0.05)
+            async with replicas[1].lock("long", lock_lifetime=30):
+                order.append("next")
+
+        await asyncio.gather(long_turn(), next_turn())
+
+    asyncio.run(main())
+    assert order == ["long", "next"]
 
 
 def test_the_last_one_out_leaves_no_keys(replicas: list[RedisTicketLocks]) -> None:

@@ -9,6 +9,8 @@ answered, none lost or duplicated.
 from __future__ import annotations
 
 import random
+import signal
+import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -143,3 +145,55 @@ def test_two_messages_of_one_conversation_at_once_on_two_replicas_are_serialised
         assert recorded[0] == "hello"
         assert sorted(recorded[1:]) == ["I'm retiring", "what can you do"]
         assert_answered_in_order(stack, sender, recorded)
+
+
+def test_a_replica_killed_mid_run_loses_no_conversation(
+    replicas: tuple[Stack, Replica], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """SIGKILL one replica while 30 conversations run: like the balancer, the client sends
+    a failed turn to the surviving replica; every conversation still has every message,
+    in order, answered. A turn in flight at the kill may have been stored just before the
+    process died: then its retry is its only duplicate."""
+    stack, _ = replicas
+    victim = start_replica(stack, tmp_path_factory.mktemp("victim") / "replica.log")
+    survivor = stack.url("rasa").rstrip("/")
+    chooser = random.Random(9)
+    plans = [
+        (uuid.uuid4().hex, SCRIPTS[n % len(SCRIPTS)], [chooser.random() < 0.5 for _ in range(6)])
+        for n in range(30)
+    ]
+    retried: dict[str, set[str]] = {sender: set() for sender, _, _ in plans}
+
+    def converse(plan: tuple[str, list[str], list[bool]]) -> None:
+        sender, script, to_victim = plan
+        for message, first_choice in zip(script, to_victim, strict=True):
+            if first_choice and victim.process.poll() is None:
+                try:
+                    assert send(victim.url, sender, message)
+                    continue
+                except requests.RequestException:
+                    retried[sender].add(message)
+            assert send(survivor, sender, message), f"no reply to {message!r}"
+
+    killer = threading.Timer(4.0, victim.process.kill)
+    killer.start()
+    try:
+        with ThreadPoolExecutor(max_workers=len(plans)) as pool:
+            list(pool.map(converse, plans))
+    finally:
+        killer.cancel()
+        victim.stop()
+
+    assert victim.process.returncode == -signal.SIGKILL, "the replica was killed"
+    assert any(retried.values()), "the kill caught turns in flight (mid-run)"
+    for sender, script, _ in plans:
+        recorded = turns(stack, sender)
+        texts = [text for text, _ in recorded]
+        deduplicated = [
+            text
+            for i, text in enumerate(texts)
+            if not (i and text == texts[i - 1] and text in retried[sender])
+        ]
+        assert deduplicated == script, f"lost or reordered: {texts}"
+        for text, said in recorded:
+            assert said and not any(APOLOGY in s for s in said), f"{text!r}: {said}"
