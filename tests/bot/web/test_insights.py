@@ -21,12 +21,11 @@ from bot.auth.accounts import create_account
 from bot.catalog.queries import clear_cache
 from bot.catalog.seed import seed_catalog
 from bot.db import session_scope
-from bot.insights import charts
+from bot.insights import charts, refresher
 from bot.insights.export import HEADER, fiscal_quarter
 from bot.insights.models import ConversationSummary, SurveyResponse, utcnow
 from bot.insights.summaries import ensure_tables
 from bot.settings import get_settings
-from bot.web import insights
 from bot.web.app import app
 
 PASSWORD = "correct horse battery staple"
@@ -401,7 +400,7 @@ def test_summaries_are_refreshed_at_most_once_a_minute(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    monkeypatch.setattr(insights.refresher, "refresh", lambda s: calls.append("refresh") or 0)
+    monkeypatch.setattr(refresher.refresher, "refresh", lambda s: calls.append("refresh") or 0)
     sign_in(client)
     _page(client)
     figures_json(client)
@@ -425,7 +424,7 @@ def test_an_unreachable_tracker_store_shows_stored_figures_with_a_notice(
     assert "The conversation store could not be read just now" in html
     assert 'id="freshness-notice"' in html
     assert 'id="chart-per-day"' in html, "the stored figures are still shown"
-    assert figures_json(client)["notice"] == insights.STORE_UNREACHABLE
+    assert figures_json(client)["notice"] == refresher.STORE_UNREACHABLE
 
 
 # The charts themselves (bot.insights.charts).
@@ -451,9 +450,9 @@ def test_a_chart_is_small_labelled_scalable_svg_and_nothing_without_data() -> No
 def test_a_slow_refresh_shows_the_stored_figures_without_waiting_for_it(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(insights.refresher, "refresh", lambda settings: time.sleep(1) or 0)
-    monkeypatch.setattr(insights.refresher, "wait", 0.05)
+    monkeypatch.setattr(refresher.refresher, "refresh", lambda settings: time.sleep(1) or 0)
+    monkeypatch.setattr(refresher.refresher, "wait", 0.05)
     sign_in(client)
     html = _page(client).text
-    assert insights.STILL_UPDATING in html
+    assert refresher.STILL_UPDATING in html
     assert 'id="chart-per-day"' in html
