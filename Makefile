@@ -14,7 +14,7 @@ DOMAIN := bot/domain
 DATA := data/nlu data/stories data/rules
 RESULTS := var/results
 
-.PHONY: run test bench setup web browser lint validate train pytest test-stories nlu-report seed clean
+.PHONY: run test bench demo-data setup web browser lint validate train pytest test-stories nlu-report seed clean
 
 ## run: set up if needed, seed, train if content changed, start every service
 run: setup web
@@ -27,6 +27,10 @@ test: setup browser lint validate train pytest test-stories nlu-report
 ## bench: load test of the stack (1 and 2 replicas on Redis) against a stock `rasa init`
 bench: setup web train
 	$(PY) -m tests.bench.run
+
+## demo-data: replay demo conversations through the running assistant; DELETE=1 removes them
+demo-data: setup
+	$(PY) -m bot.insights.demo $(if $(DELETE),--delete,)
 
 setup:
 	@scripts/setup-venv
