@@ -60,10 +60,13 @@ class Contact:
     phone: str
 
 
-def respond(domain: Domain | None, response: str, **values: str) -> str:
-    """The text of a domain response, filled in; a plain fallback if content lacks it."""
+def respond(domain: Domain | None, response: str, channel: str | None = None, **values: str) -> str:
+    """The text of a domain response, filled in: the `channel` variation if it has one,
+    else the public one; a plain fallback if content lacks it."""
     variations = (domain.responses.get(response) if domain else None) or []
-    template = next((v.get("text") for v in variations if v.get("text")), None)
+    texts = [v for v in variations if v.get("text")]
+    template = next((v["text"] for v in texts if channel and v.get("channel") == channel), None)
+    template = template or next((v["text"] for v in texts if not v.get("channel")), None)
     if template is None:
         log.error("domain has no text for %s", response)
         template = "Sorry, something went wrong. Please try again later."
@@ -86,21 +89,30 @@ def contact_for(slots: dict[str, Any]) -> Contact | None:
 class Guard:
     """One per channel instance; holds the limiter so counts persist between messages."""
 
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, channel: str | None = None) -> None:
         self.settings = settings or get_settings()
         self.limiter = RateLimiter.from_settings(self.settings)
+        self.channel = channel  # whose wording refusals and apologies use
 
     def check_text(self, text: Any, domain: Domain | None) -> Refusal | None:
         if not isinstance(text, str):
-            return Refusal("bad_request", 400, respond(domain, "utter_message_bad_request"))
+            return Refusal(
+                "bad_request", 400, respond(domain, "utter_message_bad_request", self.channel)
+            )
         if not text.strip():
-            return Refusal("empty", 400, respond(domain, "utter_message_empty"))
+            return Refusal("empty", 400, respond(domain, "utter_message_empty", self.channel))
         limit = self.settings.max_message_chars
         if len(text) > limit:
             return Refusal(
                 "too_long",
                 413,
-                respond(domain, "utter_message_too_long", max=str(limit), count=str(len(text))),
+                respond(
+                    domain,
+                    "utter_message_too_long",
+                    self.channel,
+                    max=str(limit),
+                    count=str(len(text)),
+                ),
                 {"max": limit, "count": len(text)},
             )
         return None
@@ -117,7 +129,7 @@ class Guard:
             return Refusal(
                 "rate_limited",
                 429,
-                respond(domain, "utter_slow_down", seconds=str(verdict.retry_after)),
+                respond(domain, "utter_slow_down", self.channel, seconds=str(verdict.retry_after)),
                 {"retry_after": verdict.retry_after},
             )
         health = await asyncio.to_thread(check_stores, self.settings)
@@ -135,7 +147,7 @@ class Guard:
         return Refusal(
             "unavailable",
             503,
-            with_contact(domain, "utter_service_unavailable", contact),
+            with_contact(domain, "utter_service_unavailable", contact, self.channel),
             {"retry_after": UNAVAILABLE_RETRY_SECONDS},
         )
 
@@ -173,12 +185,14 @@ class Guard:
         except Exception as error:
             log.error("could not read the catalog for the apology: %s", error)
             contact = None
-        return with_contact(agent.domain, "utter_internal_error", contact)
+        return with_contact(agent.domain, "utter_internal_error", contact, self.channel)
 
 
-def with_contact(domain: Domain | None, response: str, contact: Contact | None) -> str:
+def with_contact(
+    domain: Domain | None, response: str, contact: Contact | None, channel: str | None = None
+) -> str:
     """`response` naming whom to call; its `_general` variant (USAGov's number in the
     content itself) when even the catalog could not be read."""
     if contact is None:
-        return respond(domain, f"{response}_general")
-    return respond(domain, response, agency=contact.agency, phone=contact.phone)
+        return respond(domain, f"{response}_general", channel)
+    return respond(domain, response, channel, agency=contact.agency, phone=contact.phone)

@@ -26,6 +26,9 @@ class LookupContent(BaseModel):
     lookup: str
     agency: str
     service: str = Field(..., description="Catalog service whose link and phone are offered")
+    verification: list[str] = Field(
+        ..., min_items=1, description="What an agent confirms before disclosing the case"
+    )
     items_heading: str = "Details"
     statuses: dict[str, StatusWords]
 

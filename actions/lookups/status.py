@@ -4,6 +4,12 @@ The answer follows one rule: say only what the agency confirmed, in plain words,
 and when anything goes wrong, say so honestly with the agency's phone number.
 A mismatch reads the same whether the case does not exist or the details are
 wrong, so the chat cannot be used to probe who has a case.
+
+On the agent console a caller's details are read out by an agent, so the agency's
+match is not enough: the agent must also have completed that agency's verification
+checklist (slot `verified_lookups`, set by the console through Rasa's HTTP API, which
+no person can reach). Until then this server withholds the status; the page is not
+trusted to hide it.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -20,12 +27,13 @@ from rasa_sdk.types import DomainDict
 from actions import vault
 from actions.clients import client_for
 from actions.clients.base import LookupResult
-from actions.clients.content import LookupContent, load_lookup
+from actions.clients.content import LookupContent, StatusWords, load_lookup
 from actions.survey import offer_survey
 from bot.catalog.queries import ServiceView, get_service
 
 log = logging.getLogger(__name__)
 MAX_FAILED_ATTEMPTS = 3
+AGENT_CHANNEL = "agent_console"
 
 
 def identity_slots(domain: DomainDict, lookup: str) -> list[str]:
@@ -57,8 +65,58 @@ async def _service_of(content: LookupContent) -> ServiceView:
 
 
 def outcome(value: str) -> list[EventType]:
-    """How the lookup ended, for analytics (found / no_match / outage / locked)."""
+    """How the lookup ended, for analytics (found / no_match / outage / locked / withheld)."""
     return [SlotSet("lookup_outcome", value)]
+
+
+def on_agent_console(tracker: Tracker) -> bool:
+    return tracker.get_latest_input_channel() == AGENT_CHANNEL
+
+
+def caller_verified(tracker: Tracker, lookup: str) -> bool:
+    """Whether disclosing this lookup's status is allowed in this conversation: always on
+    public channels (the person gave the details the agency matched), on the console only
+    once the agent completed the agency's checklist."""
+    if not on_agent_console(tracker):
+        return True
+    verified = tracker.get_slot("verified_lookups") or []
+    return isinstance(verified, list) and lookup in verified
+
+
+def verification_checklist(content: LookupContent, service: ServiceView) -> dict[str, Any]:
+    """The console's checklist for this lookup (custom JSON; agent channel only)."""
+    return {
+        "verification": {
+            "lookup": content.lookup,
+            "agency": service.agency.name,
+            "steps": content.verification,
+        }
+    }
+
+
+def case_panel(
+    content: LookupContent, service: ServiceView, result: LookupResult, words: StatusWords
+) -> dict[str, Any]:
+    """The structured result for the console's case panel (agent channel only)."""
+    case = result.status
+    assert case is not None
+    return {
+        "case": {
+            "lookup": content.lookup,
+            "agency": service.agency.name,
+            "service": service.title,
+            "status": case.status,
+            "status_text": words.text,
+            "last_changed": case.last_changed.isoformat() if case.last_changed else None,
+            "facts": dict(case.facts),
+            "items_heading": content.items_heading,
+            "items": list(case.items),
+            "next": words.next,
+            "action": words.action,
+            "url": service.url,
+            "phone": service.phone,
+        }
+    }
 
 
 class ActionStartLookup(Action):
@@ -73,8 +131,11 @@ class ActionStartLookup(Action):
         lookup = tracker.get_slot("lookup")
         if not lookup or tracker.get_slot("lookup_locked"):
             return []
-        service = await _service_of(load_lookup(lookup))
+        content = load_lookup(lookup)
+        service = await _service_of(content)
         dispatcher.utter_message(response="utter_lookup_intro", agency=service.agency.name)
+        if not caller_verified(tracker, lookup):
+            dispatcher.utter_message(json_message=verification_checklist(content, service))
         return []
 
 
@@ -103,13 +164,22 @@ class ActionLookupStatus(Action):
         if any(value is None for value in identity.values()):
             dispatcher.utter_message(response="utter_lookup_expired")
             return cleanup
+        if not caller_verified(tracker, lookup):
+            # The agency is not even asked: nothing to withhold, nothing to leak.
+            dispatcher.utter_message(
+                response="utter_lookup_withheld",
+                buttons=[{"title": "Look up again", "payload": f"/{content.intent}"}],
+                **contact,
+            )
+            dispatcher.utter_message(json_message=verification_checklist(content, service))
+            return [*cleanup, *outcome("withheld")]
 
         client = client_for(lookup)
         result: LookupResult = await asyncio.to_thread(client.lookup, **identity)
         log.info("lookup %s: %s (request %s)", lookup, result.outcome, result.request_id)
 
         if result.outcome == "found" and result.status is not None:
-            self._explain(dispatcher, content, service, result)
+            self._explain(dispatcher, tracker, content, service, result)
             return [*cleanup, *outcome("found"), *offer_survey(dispatcher, tracker, "lookup")]
         if result.outcome == "no_match":
             failures = int(tracker.get_slot("lookup_failures") or 0) + 1
@@ -134,6 +204,7 @@ class ActionLookupStatus(Action):
     @staticmethod
     def _explain(
         dispatcher: CollectingDispatcher,
+        tracker: Tracker,
         content: LookupContent,
         service: ServiceView,
         result: LookupResult,
@@ -141,6 +212,8 @@ class ActionLookupStatus(Action):
         case = result.status
         assert case is not None
         words = content.statuses[case.status]
+        if on_agent_console(tracker):
+            dispatcher.utter_message(json_message=case_panel(content, service, result, words))
         dispatcher.utter_message(
             response="utter_lookup_status", agency=service.agency.name, status=words.text
         )

@@ -26,7 +26,7 @@ RESPONSE_IN_CODE = re.compile(r"""response=["'](utter_\w+)["']""")
 # response=f"utter_invalid_{slot}": one response per form slot, chosen at run time.
 RESPONSE_PREFIX_IN_CODE = re.compile(r"""response=f["'](utter_\w+_)\{""")
 # Input channels render their refusals and apologies themselves (connectors/guard.py).
-RESPONSE_IN_CHANNEL = re.compile(r"""respond\([\w.]+, ["'](utter_\w+)["']""")
+RESPONSE_IN_CHANNEL = re.compile(r"""respond\(\s*[\w.]+,\s*["'](utter_\w+)["']""")
 # with_contact(...) also falls back to the response's `_general` variant.
 RESPONSE_WITH_CONTACT = re.compile(r"""with_contact\([\w.]+, ["'](utter_\w+)["']""")
 

@@ -64,7 +64,7 @@ def test_keyboard_only_life_experience_conversation(page: Page, site: str) -> No
             "Strongly agree",
         ]
         widget.choose(answer)
-    expect(widget.bot_messages.last).to_contain_text("Any additional feedback")
+    expect(widget.bot_messages.last).to_contain_text("Anything else to tell us")
     expect(widget.say("Clear and quick, thanks")).to_contain_text("Thank you for your feedback")
 
 

@@ -60,7 +60,7 @@ def test_offered_after_next_steps_answered_with_buttons_and_words_then_stored(
     replies = stack.say("strongly disagree", sender)
     assert "reasonable amount of time" in _texts(replies)
     replies = stack.say("3", sender)
-    assert "Any additional feedback" in _texts(replies)
+    assert "Anything else to tell us" in _texts(replies)
     stack.say("The passport page was clear. My SSN is 123-45-6789.", sender)
 
     (row,) = _rows(stack, sender)
