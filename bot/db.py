@@ -11,8 +11,9 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import Table, create_engine, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from bot.settings import get_settings
@@ -67,3 +68,22 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
 # Declarative base shared by every table of the product database (SQLAlchemy 1.4 style,
 # because Rasa 3.6 pins SQLAlchemy < 2).
 Base = declarative_base()
+
+
+_tables_ready: set[tuple[str, str]] = set()
+
+
+def ensure_tables(url: str, tables: list[Table]) -> None:
+    """Create `tables` on first use in this process, also when another process of the
+    stack races to create them (its CREATE wins, ours is retried as a no-op)."""
+    key = (url, ",".join(sorted(t.name for t in tables)))
+    if key in _tables_ready:
+        return
+    for attempt in range(3):
+        try:
+            Base.metadata.create_all(engine_for(url), tables=tables)
+            break
+        except DBAPIError:
+            if attempt == 2:
+                raise
+    _tables_ready.add(key)

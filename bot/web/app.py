@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from bot.auth.sessions import StaffSessionMiddleware, install_template_globals
 from bot.catalog.queries import get_life_experience, list_life_experiences
 from bot.settings import REPO_ROOT, get_settings
+from bot.web.agent import router as agent_router
 from bot.web.chat import router as chat_router
 from bot.web.insights import router as insights_router
 from bot.web.login import router as login_router
@@ -47,6 +48,7 @@ app.add_middleware(StaffSessionMiddleware)  # signed staff session cookie
 app.include_router(chat_router)
 app.include_router(login_router)
 app.include_router(insights_router)
+app.include_router(agent_router)
 app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 for prefix, directory in VENDOR.items():
     if not directory.is_dir():

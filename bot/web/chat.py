@@ -50,13 +50,13 @@ def history(session_id: str) -> dict[str, Any]:
         events = response.json().get("events") or []
     except (requests.RequestException, ValueError) as error:
         raise HTTPException(503, detail="The assistant is not reachable right now.") from error
-    messages = _with_button_titles([m for event in events if (m := _message(event))])
+    messages = with_button_titles([m for event in events if (m := message_of_event(event))])
     if not any(m["sender"] == "user" for m in messages):
         raise HTTPException(404, detail="No conversation with this id.")
     return {"sessionId": session_id, "messages": messages}
 
 
-def _with_button_titles(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def with_button_titles(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A click sends a payload ("/affirm"); show the words the person clicked ("Yes")."""
     titles: dict[str, str] = {}
     for message in messages:
@@ -67,7 +67,7 @@ def _with_button_titles(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return messages
 
 
-def _message(event: dict[str, Any]) -> dict[str, Any] | None:
+def message_of_event(event: dict[str, Any]) -> dict[str, Any] | None:
     kind = event.get("event")
     if kind not in ("user", "bot") or not event.get("text"):
         return None

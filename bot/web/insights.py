@@ -61,14 +61,20 @@ install_template_globals(templates.env)  # the sign-out form's CSRF field
 staff_only = require_staff("manager", "content")
 
 # Channels the assistant has (input channel names); any other found in the data is added.
-KNOWN_CHANNELS = ("website", "rest")
+KNOWN_CHANNELS = ("website", "rest", "agent_console")
 CHANNEL_LABELS = {
     "website": "Website chat",
     "rest": "REST API",
     "agent_console": "Agent console",
     "unknown": "Unknown channel",
 }
-OUTCOME_LABELS = {"found": "Found", "no_match": "No match", "outage": "Outage"}
+OUTCOME_LABELS = {
+    "found": "Found",
+    "no_match": "No match",
+    "outage": "Outage",
+    "locked": "Locked",
+    "withheld": "Withheld (caller not verified)",
+}
 INCLUDE, EXCLUDE = "include", "exclude"
 TOP = 10  # life experiences and services shown
 EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)

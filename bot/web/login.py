@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
@@ -80,6 +80,32 @@ async def login(
         return _form(request, 401, next_url, username, failure.message)
     start_session(request, user)
     return RedirectResponse(next_url, status_code=303)
+
+
+@router.post("/api/session")
+async def login_json(request: Request) -> Response:
+    """Sign in again from inside a page whose session expired (the agent console), so
+    nothing typed on the page is lost: JSON in, the new CSRF token out.
+
+    Cross-site forms cannot send a JSON body, and the browser preflights cross-origin
+    JSON (which this app does not allow), so no CSRF token is needed to get one.
+    """
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return JSONResponse({"detail": 'Send JSON: {"username", "password"}.'}, 415)
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    username = body.get("username") if isinstance(body, dict) else None
+    password = body.get("password") if isinstance(body, dict) else None
+    if not isinstance(username, str) or not isinstance(password, str) or not username.strip():
+        return JSONResponse({"detail": "Enter your username and your password."}, 400)
+    try:
+        user = await run_in_threadpool(authenticate, username.strip()[:200], password)
+    except LoginFailed as failure:
+        return JSONResponse({"detail": failure.message}, 401)
+    start_session(request, user)
+    return JSONResponse({"csrfToken": request.session[CSRF_KEY], "username": user.username})
 
 
 @router.post("/logout")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -99,13 +98,6 @@ def delete_seeded_rows(url: str) -> None:
             )
 
 
-def demo_password(stack: Stack) -> str:
-    path = Path(stack.var_dir) / "staff_demo_password"
-    if path.exists():
-        return path.read_text().strip()
-    return os.environ["CX_STAFF_DEMO_PASSWORD"]
-
-
 @pytest.fixture(scope="module")
 def demo_data(stack: Stack) -> Iterator[None]:
     url = f"sqlite:///{stack.var_dir}/cx.db"
@@ -121,7 +113,7 @@ def sign_in(page: Page, site: str, stack: Stack) -> None:
     page.get_by_label("Username").fill("manager")
     page.keyboard.press("Tab")
     expect(page.get_by_label("Password")).to_be_focused()
-    page.keyboard.type(demo_password(stack))
+    page.keyboard.type(stack.staff_demo_password())
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: url.endswith("/insights"))
     expect(page.get_by_role("heading", level=1)).to_have_text("CX insights")

@@ -93,6 +93,13 @@ class Stack:
             )
         response.raise_for_status()
 
+    def staff_demo_password(self) -> str:
+        """The demo staff accounts' password (`make run` prints where it is)."""
+        path = self.var_dir / "staff_demo_password"
+        if path.exists():
+            return path.read_text().strip()
+        return os.environ["CX_STAFF_DEMO_PASSWORD"]
+
     def tracker(self, sender: str) -> dict:
         response = requests.get(
             self.url("rasa", f"/conversations/{sender}/tracker"),

@@ -1,0 +1,153 @@
+"""The contact-center agent console (`/agent`) and the JSON routes its page calls.
+
+Every route needs a signed-in account with the `agent` role (and, for changes, the
+session's CSRF token). The page never reaches the Rasa server itself: these routes
+call the `agent_console` channel and Rasa's HTTP API with the server-side token.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from bot.agent import calls
+from bot.agent.assistant import Assistant, AssistantUnavailable, Refused
+from bot.agent.console_state import console_state
+from bot.agent.dispositions import active_dispositions
+from bot.auth.accounts import StaffUser
+from bot.auth.sessions import install_template_globals, require_staff
+from bot.insights.summaries import lookup_content
+
+CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+VERIFIED_SLOT = "verified_lookups"
+
+router = APIRouter()
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+install_template_globals(templates.env)
+
+agent_only = require_staff("agent")
+
+
+class Said(BaseModel):
+    text: str = Field(..., description="What the caller said, or a button's payload")
+
+
+class Verified(BaseModel):
+    lookup: str
+
+
+class WrapupForm(BaseModel):
+    disposition: str = ""
+    note: str = ""
+
+
+def _conversation(conversation_id: str) -> str:
+    if not CONVERSATION_ID.match(conversation_id):
+        raise HTTPException(400, detail="Not a call id.")
+    return conversation_id
+
+
+async def _state(conversation_id: str) -> dict[str, Any]:
+    assistant = Assistant.from_settings()
+    try:
+        events = await run_in_threadpool(assistant.events, conversation_id)
+    except AssistantUnavailable as error:
+        raise HTTPException(503, detail=str(error)) from error
+    verified = await run_in_threadpool(calls.verified_lookups, conversation_id)
+    wrapups = await run_in_threadpool(calls.wrapups, conversation_id)
+    return console_state(conversation_id, events, verified, wrapups)
+
+
+@router.get("/agent", response_class=HTMLResponse)
+async def console_page(request: Request, user: StaffUser = Depends(agent_only)) -> Response:
+    response = templates.TemplateResponse(
+        "agent.html",
+        {"request": request, "user": user, "dispositions": active_dispositions()},
+    )
+    response.headers["Cache-Control"] = "no-store"  # carries the CSRF token
+    return response
+
+
+@router.post("/api/agent/calls")
+async def start_call(user: StaffUser = Depends(agent_only)) -> dict[str, Any]:
+    """A new call: a fresh conversation id; the first thing the caller says opens it."""
+    conversation_id = f"call-{secrets.token_hex(12)}"
+    return await _state(conversation_id)
+
+
+@router.get("/api/agent/calls/{conversation_id}")
+async def call_state(conversation_id: str, user: StaffUser = Depends(agent_only)) -> dict[str, Any]:
+    return await _state(_conversation(conversation_id))
+
+
+@router.post("/api/agent/calls/{conversation_id}/say")
+async def say(
+    conversation_id: str, said: Said, user: StaffUser = Depends(agent_only)
+) -> dict[str, Any]:
+    """What the caller said goes through the agent channel; the new state comes back."""
+    conversation_id = _conversation(conversation_id)
+    try:
+        await run_in_threadpool(Assistant.from_settings().say, conversation_id, said.text)
+    except Refused as refusal:
+        raise HTTPException(refusal.status, detail=refusal.message) from refusal
+    except AssistantUnavailable as error:
+        raise HTTPException(503, detail=str(error)) from error
+    return await _state(conversation_id)
+
+
+@router.post("/api/agent/calls/{conversation_id}/verify")
+async def verify(
+    conversation_id: str, verified: Verified, user: StaffUser = Depends(agent_only)
+) -> dict[str, Any]:
+    """The agent completed an agency's checklist: recorded (who, when) and told to the
+    action server through a slot only the Rasa HTTP API can set."""
+    conversation_id = _conversation(conversation_id)
+    if verified.lookup not in lookup_content():
+        raise HTTPException(400, detail=f"No status lookup called {verified.lookup!r}.")
+    await run_in_threadpool(
+        calls.record_verification, conversation_id, verified.lookup, user.username
+    )
+    lookups = await run_in_threadpool(calls.verified_lookups, conversation_id)
+    try:
+        await run_in_threadpool(
+            Assistant.from_settings().set_slot, conversation_id, VERIFIED_SLOT, lookups
+        )
+    except AssistantUnavailable as error:
+        raise HTTPException(503, detail=str(error)) from error
+    return await _state(conversation_id)
+
+
+@router.get("/api/agent/calls/{conversation_id}/note")
+async def note_draft(conversation_id: str, user: StaffUser = Depends(agent_only)) -> dict[str, str]:
+    """The auto-drafted call note (masked), for the agent to edit before saving."""
+    conversation_id = _conversation(conversation_id)
+    assistant = Assistant.from_settings()
+    try:
+        events = await run_in_threadpool(assistant.events, conversation_id)
+    except AssistantUnavailable as error:
+        raise HTTPException(503, detail=str(error)) from error
+    verified = await run_in_threadpool(calls.verified_lookups, conversation_id)
+    note = await run_in_threadpool(calls.draft_note, conversation_id, events, verified)
+    return {"note": note}
+
+
+@router.post("/api/agent/calls/{conversation_id}/wrapup")
+async def wrap_up(
+    conversation_id: str, form: WrapupForm, user: StaffUser = Depends(agent_only)
+) -> dict[str, Any]:
+    conversation_id = _conversation(conversation_id)
+    try:
+        await run_in_threadpool(
+            calls.save_wrapup, conversation_id, user.username, form.disposition, form.note
+        )
+    except calls.WrapupRefused as refusal:
+        raise HTTPException(400, detail=refusal.message) from refusal
+    return await _state(conversation_id)
