@@ -156,6 +156,16 @@ class Settings(BaseSettings):
         env="CX_STAFF_DEMO_PASSWORD",
         description="Password of the demo staff accounts; generated into var/ when unset.",
     )
+    handoff_wait_seconds: int = Field(
+        300,
+        env="CX_HANDOFF_WAIT_SECONDS",
+        description="Seconds a person waits in the handoff queue before a callback is offered.",
+    )
+    handoff_stale_seconds: int = Field(
+        4 * 60 * 60,
+        env="CX_HANDOFF_STALE_SECONDS",
+        description="An unclaimed wait or an agent's claim lapses this long after it began.",
+    )
     log_level: str = Field("INFO", env="CX_LOG_LEVEL", description="Log level of every service.")
     test_database_url: str | None = Field(
         None, env="TEST_DATABASE_URL", description="PostgreSQL for integration tests (tests only)."
