@@ -42,6 +42,8 @@ async def refuse_unreadable_json(request: Request) -> HTTPResponse | None:
         return None
     return response.json(
         {
+            # Both shapes: the channels' ({"error", "message"}) and Rasa's HTTP API's.
+            "error": "bad_request",
             "status": "failure",
             "reason": "BadRequest",
             "message": "The request body is not valid JSON.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,8 +21,9 @@ from tests.bot.insights.conversations import action, bot, slot, user
 @pytest.fixture(params=["sqlite", "postgresql"])
 def product_url(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> Iterator[str]:
-    """The product database on both engines the product supports; the catalog seeded."""
+) -> str:
+    """The product database on both engines the product supports (PostgreSQL is shared
+    by the test session: every test here uses conversation ids of its own)."""
     monkeypatch.setenv("CX_VAR_DIR", str(tmp_path))
     monkeypatch.delenv("REDIS_URL", raising=False)
     if request.param == "postgresql":
@@ -29,11 +31,25 @@ def product_url(
     else:
         monkeypatch.delenv("DATABASE_URL", raising=False)
     get_settings.cache_clear()
+    return get_settings().product_database_url
+
+
+@pytest.fixture
+def catalog_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """A product database of its own with the catalog seeded (for titles in notes)."""
+    monkeypatch.setenv("CX_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
     clear_cache()
     url = get_settings().product_database_url
     seed_catalog(url)
     yield url
     clear_cache()
+
+
+def new_call() -> str:
+    return f"call-{uuid.uuid4().hex[:12]}"
 
 
 def call_events(conversation: str = "call-1") -> list[dict]:
@@ -83,28 +99,30 @@ def test_dispositions_are_content_with_unique_codes() -> None:
 
 
 def test_a_verification_is_recorded_once_per_call_and_lookup(product_url: str) -> None:
-    calls.record_verification("call-1", "passport", "agent.a")
-    calls.record_verification("call-1", "passport", "agent.b")  # a double click
-    calls.record_verification("call-1", "irs_refund", "agent.a")
-    calls.record_verification("call-2", "va_claim", "agent.a")
-    assert calls.verified_lookups("call-1") == ["passport", "irs_refund"]
-    assert calls.verified_lookups("call-3") == []
+    call, other = new_call(), new_call()
+    calls.record_verification(call, "passport", "agent.a")
+    calls.record_verification(call, "passport", "agent.b")  # a double click
+    calls.record_verification(call, "irs_refund", "agent.a")
+    calls.record_verification(other, "va_claim", "agent.a")
+    assert calls.verified_lookups(call) == ["passport", "irs_refund"]
+    assert calls.verified_lookups(new_call()) == []
 
 
 def test_a_wrapup_needs_a_known_disposition_and_keeps_every_save(product_url: str) -> None:
+    call = new_call()
     with pytest.raises(calls.WrapupRefused, match="Choose how the call ended"):
-        calls.save_wrapup("call-1", "agent.a", "", "note")
+        calls.save_wrapup(call, "agent.a", "", "note")
     with pytest.raises(calls.WrapupRefused, match="Choose how the call ended"):
-        calls.save_wrapup("call-1", "agent.a", "made_up_code", "note")
+        calls.save_wrapup(call, "agent.a", "made_up_code", "note")
     with pytest.raises(calls.WrapupRefused, match="keep it under"):
-        calls.save_wrapup("call-1", "agent.a", "resolved", "x" * (calls.MAX_NOTE_CHARS + 1))
-    assert calls.wrapups("call-1") == [], "a refused wrap-up stores nothing"
+        calls.save_wrapup(call, "agent.a", "resolved", "x" * (calls.MAX_NOTE_CHARS + 1))
+    assert calls.wrapups(call) == [], "a refused wrap-up stores nothing"
 
-    first = calls.save_wrapup("call-1", "agent.a", "callback_needed", "  Call back Monday. ")
+    first = calls.save_wrapup(call, "agent.a", "callback_needed", "  Call back Monday. ")
     second = calls.save_wrapup(
-        "call-1", "agent.a", "resolved", "Caller 123-45-6789 born 03/14/1985, case EAC2690012345"
+        call, "agent.a", "resolved", "Caller 123-45-6789 born 03/14/1985, case EAC2690012345"
     )
-    saved = calls.wrapups("call-1")
+    saved = calls.wrapups(call)
     assert [w.disposition for w in saved] == ["callback_needed", "resolved"]
     assert saved[0].note == "Call back Monday." == first.note
     assert saved[1] == second
@@ -113,7 +131,7 @@ def test_a_wrapup_needs_a_known_disposition_and_keeps_every_save(product_url: st
     assert isinstance(second.created_at, datetime)
 
 
-def test_the_drafted_note_says_what_happened_without_identifiers(product_url: str) -> None:
+def test_the_drafted_note_says_what_happened_without_identifiers(catalog_url: str) -> None:
     note = calls.draft_note("call-1", call_events(), ["passport"])
     assert "123-45-6789" not in note and "***-**-6789" in note
     assert "Life experience: Approaching retirement." in note
@@ -123,7 +141,7 @@ def test_the_drafted_note_says_what_happened_without_identifiers(product_url: st
     assert calls.draft_note("call-2", []) == "Caller did not get past the greeting."
 
 
-def test_the_console_state_is_rebuilt_from_the_events(product_url: str) -> None:
+def test_the_console_state_is_rebuilt_from_the_events(catalog_url: str) -> None:
     wrapup = calls.save_wrapup("call-1", "agent.a", "resolved", "Done.")
     state = console_state("call-1", call_events(), ["passport"], [wrapup])
     assert [m["sender"] for m in state["transcript"]] == ["user", "bot", "user", "bot", "bot"]
