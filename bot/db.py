@@ -73,17 +73,21 @@ Base = declarative_base()
 _tables_ready: set[tuple[str, str]] = set()
 
 
-def ensure_tables(url: str, tables: list[Table]) -> None:
-    """Create `tables` on first use in this process, also when another process of the
-    stack races to create them (its CREATE wins, ours is retried as a no-op)."""
-    key = (url, ",".join(sorted(t.name for t in tables)))
-    if key in _tables_ready:
-        return
+def create_tables(url: str, tables: list[Table]) -> None:
+    """Create the missing `tables`, also when another process of the stack races to it
+    (its CREATE wins between our check and ours: check again)."""
     for attempt in range(3):
         try:
             Base.metadata.create_all(engine_for(url), tables=tables)
-            break
+            return
         except DBAPIError:
             if attempt == 2:
                 raise
-    _tables_ready.add(key)
+
+
+def ensure_tables(url: str, tables: list[Table]) -> None:
+    """`create_tables` once per process: for code paths that run on every request."""
+    key = (url, ",".join(sorted(t.name for t in tables)))
+    if key not in _tables_ready:
+        create_tables(url, tables)
+        _tables_ready.add(key)

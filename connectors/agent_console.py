@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import CollectingOutputChannel
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.settings import get_settings
-from connectors.guard import Guard, Refusal
-from connectors.rest import read_body, refusal_response
+from connectors.guard import Guard
+from connectors.rest import RestInput
 
 CHANNEL = "agent_console"
 # Conversation ids the web app makes for calls ("call-<hex>") or takes over from the
@@ -48,7 +47,12 @@ def authorized(request: Request, token: str | None) -> bool:
     return bool(token) and bool(given) and hmac.compare_digest(given, token or "")
 
 
-class AgentConsoleInput(InputChannel):
+class AgentConsoleInput(RestInput):
+    """The REST webhook's wire format and checks, for the web app only, in agent wording."""
+
+    sender_id = SENDER_ID
+    sender_rule = "8-64 letters, digits, _ or -"
+
     @classmethod
     def name(cls) -> str:
         return CHANNEL
@@ -56,55 +60,23 @@ class AgentConsoleInput(InputChannel):
     def __init__(self) -> None:
         self.guard = Guard(channel=CHANNEL)
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+    def refuse_caller(self, request: Request) -> HTTPResponse | None:
+        if authorized(request, get_settings().rasa_api_token):
+            return None
+        return response.json(
+            {
+                "error": "unauthorized",
+                "message": "The agent console channel needs the Rasa API token.",
+            },
+            status=401,
+        )
 
-        @webhook.route("/", methods=["GET"])
-        async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+    def address(self, request: Request, sender: str) -> str:
+        # Every agent's call comes from the web app's address: limit per call only.
+        return f"agent-console:{sender}"
 
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            if not authorized(request, get_settings().rasa_api_token):
-                return response.json(
-                    {
-                        "error": "unauthorized",
-                        "message": "The agent console channel needs the Rasa API token.",
-                    },
-                    status=401,
-                )
-            agent = getattr(request.app.ctx, "agent", None)
-            domain = agent.domain if agent else None
-            data = read_body(request.body)
-            sender = data.get("sender") if data else None
-            if data is None or not isinstance(sender, str) or not SENDER_ID.match(sender):
-                return refusal_response(
-                    Refusal(
-                        "bad_request",
-                        400,
-                        "The body must be a JSON object with a 'sender' (8-64 letters, "
-                        "digits, _ or -) and a 'message' (text).",
-                    )
-                )
-            refusal = self.guard.check_text(data.get("message"), domain)
-            # Every agent's call comes from the web app's address: limit per call only.
-            refusal = refusal or await self.guard.admit(sender, f"agent-console:{sender}", domain)
-            if refusal is not None:
-                return refusal_response(refusal)
+    def output(self) -> CollectingOutputChannel:
+        return AgentConsoleOutput()
 
-            collector = AgentConsoleOutput()
-            message = UserMessage(
-                data["message"],
-                collector,
-                sender,
-                input_channel=self.name(),
-                metadata={"language": "en"},
-            )
-            apology = await self.guard.deliver(
-                on_new_message, message, agent, lambda: len(collector.messages)
-            )
-            if apology is not None:
-                collector.messages.append({"recipient_id": sender, "text": apology})
-            return response.json(collector.messages)
-
-        return webhook
+    def metadata(self, data: dict[str, Any]) -> dict[str, str]:
+        return {"language": "en"}

@@ -48,12 +48,32 @@ def refusal_response(refusal: Refusal) -> HTTPResponse:
 
 
 class RestInput(InputChannel):
+    # Conversation ids this channel accepts, and how a refusal describes them.
+    sender_id = SENDER_ID
+    sender_rule = "1-128 letters, digits or _.:-"
+
     @classmethod
     def name(cls) -> str:
         return "rest"
 
     def __init__(self) -> None:
         self.guard = Guard()
+
+    # What a channel built on this one changes.
+
+    def refuse_caller(self, request: Request) -> HTTPResponse | None:
+        """A response refusing whoever calls, or None to go on (anyone may call REST)."""
+        return None
+
+    def address(self, request: Request, sender: str) -> str:
+        """Whose budget of messages per minute this message counts against."""
+        return client_address(request)
+
+    def output(self) -> CollectingOutputChannel:
+        return CollectingOutputChannel()
+
+    def metadata(self, data: dict[str, Any]) -> dict[str, str]:
+        return safe_metadata(data)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -64,37 +84,46 @@ class RestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            agent = getattr(request.app.ctx, "agent", None)
-            domain = agent.domain if agent else None
-            data = read_body(request.body)
-            sender = data.get("sender") if data else None
-            if data is None or not isinstance(sender, str) or not SENDER_ID.match(sender):
-                return refusal_response(
-                    Refusal(
-                        "bad_request",
-                        400,
-                        "The body must be a JSON object with a 'sender' (1-128 letters, "
-                        "digits or _.:-) and a 'message' (text).",
-                    )
-                )
-            refusal = self.guard.check_text(data.get("message"), domain)
-            refusal = refusal or await self.guard.admit(sender, client_address(request), domain)
-            if refusal is not None:
-                return refusal_response(refusal)
-
-            collector = CollectingOutputChannel()
-            message = UserMessage(
-                data["message"],
-                collector,
-                sender,
-                input_channel=self.name(),
-                metadata=safe_metadata(data),
-            )
-            apology = await self.guard.deliver(
-                on_new_message, message, agent, lambda: len(collector.messages)
-            )
-            if apology is not None:
-                collector.messages.append({"recipient_id": sender, "text": apology})
-            return response.json(collector.messages)
+            return await self.receive(request, on_new_message)
 
         return webhook
+
+    async def receive(
+        self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> HTTPResponse:
+        refused = self.refuse_caller(request)
+        if refused is not None:
+            return refused
+        agent = getattr(request.app.ctx, "agent", None)
+        domain = agent.domain if agent else None
+        data = read_body(request.body)
+        sender = data.get("sender") if data else None
+        if data is None or not isinstance(sender, str) or not self.sender_id.match(sender):
+            return refusal_response(
+                Refusal(
+                    "bad_request",
+                    400,
+                    f"The body must be a JSON object with a 'sender' ({self.sender_rule}) "
+                    "and a 'message' (text).",
+                )
+            )
+        refusal = self.guard.check_text(data.get("message"), domain)
+        address = self.address(request, sender)
+        refusal = refusal or await self.guard.admit(sender, address, domain)
+        if refusal is not None:
+            return refusal_response(refusal)
+
+        collector = self.output()
+        message = UserMessage(
+            data["message"],
+            collector,
+            sender,
+            input_channel=self.name(),
+            metadata=self.metadata(data),
+        )
+        apology = await self.guard.deliver(
+            on_new_message, message, agent, lambda: len(collector.messages)
+        )
+        if apology is not None:
+            collector.messages.append({"recipient_id": sender, "text": apology})
+        return response.json(collector.messages)

@@ -7,14 +7,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import Base, engine_for, session_scope
+from bot.db import ensure_tables, session_scope
 from bot.insights.models import DEMO_PREFIX, SurveyResponse
 from bot.privacy import mask_text
 from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
 MAX_COMMENT_CHARS = 1000
-_ready: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -36,9 +35,7 @@ class SurveyRecord:
 
 
 def _tables(url: str) -> None:
-    if url not in _ready:
-        Base.metadata.create_all(engine_for(url), tables=[SurveyResponse.__table__])
-        _ready.add(url)
+    ensure_tables(url, [SurveyResponse.__table__])
 
 
 def record_response(record: SurveyRecord, url: str | None = None) -> bool:

@@ -22,9 +22,8 @@ from typing import Any
 import yaml
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
 
-from bot.db import Base, engine_for, session_scope
+from bot.db import create_tables, engine_for, session_scope
 from bot.insights.models import DEMO_PREFIX, ConversationSummary, SurveyResponse
 from bot.insights.tracker_source import Event, iter_conversations
 from bot.settings import REPO_ROOT, Settings, get_settings
@@ -140,15 +139,7 @@ def summarize(conversation_id: str, events: Iterable[Event]) -> ConversationSumm
 
 def ensure_tables(url: str) -> None:
     """Creates the insights tables if missing, also when another process races to it."""
-    tables = [ConversationSummary.__table__, SurveyResponse.__table__]
-    for attempt in range(3):
-        try:
-            Base.metadata.create_all(engine_for(url), tables=tables)
-            return
-        except DBAPIError:
-            # Another process created one between the check and the CREATE: check again.
-            if attempt == 2:
-                raise
+    create_tables(url, [ConversationSummary.__table__, SurveyResponse.__table__])
 
 
 def _row(summary: ConversationSummary) -> dict[str, Any]:

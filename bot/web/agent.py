@@ -55,12 +55,15 @@ def _conversation(conversation_id: str) -> str:
     return conversation_id
 
 
-async def _state(conversation_id: str) -> dict[str, Any]:
-    assistant = Assistant.from_settings()
+async def _events(conversation_id: str) -> list[dict[str, Any]]:
     try:
-        events = await run_in_threadpool(assistant.events, conversation_id)
+        return await run_in_threadpool(Assistant.from_settings().events, conversation_id)
     except AssistantUnavailable as error:
         raise HTTPException(503, detail=str(error)) from error
+
+
+async def _state(conversation_id: str) -> dict[str, Any]:
+    events = await _events(conversation_id)
     verified = await run_in_threadpool(calls.verified_lookups, conversation_id)
     wrapups = await run_in_threadpool(calls.wrapups, conversation_id)
     return console_state(conversation_id, events, verified, wrapups)
@@ -129,11 +132,7 @@ async def verify(
 async def note_draft(conversation_id: str, user: StaffUser = Depends(agent_only)) -> dict[str, str]:
     """The auto-drafted call note (masked), for the agent to edit before saving."""
     conversation_id = _conversation(conversation_id)
-    assistant = Assistant.from_settings()
-    try:
-        events = await run_in_threadpool(assistant.events, conversation_id)
-    except AssistantUnavailable as error:
-        raise HTTPException(503, detail=str(error)) from error
+    events = await _events(conversation_id)
     verified = await run_in_threadpool(calls.verified_lookups, conversation_id)
     note = await run_in_threadpool(calls.draft_note, conversation_id, events, verified)
     return {"note": note}
