@@ -44,7 +44,9 @@ def seed_demo_rows(url: str, days: int = 10) -> None:
     Base.metadata.create_all(
         engine_for(url), tables=[ConversationSummary.__table__, SurveyResponse.__table__]
     )
-    today = utcnow().replace(hour=9, minute=0, second=0, microsecond=0)
+    # Every seeded row ends in the past: a row in the future would move the incremental
+    # refresh's watermark past the conversations the tests then have.
+    today = utcnow().replace(second=0, microsecond=0) - timedelta(hours=1)
     rows: list[ConversationSummary | SurveyResponse] = []
     for number in range(days * 3):
         experience, service, lookup, channel, handoff = STORIES[number % len(STORIES)]

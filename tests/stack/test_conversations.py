@@ -59,8 +59,13 @@ def test_every_life_experience_from_first_message_to_next_steps(
     for step in steps:
         assert URL.search(step), f"no https link in: {step}"
         assert PHONE.search(step), f"no phone number in: {step}"
-    assert replies[-1]["text"] == "What else can I help with?"
-    assert any(b["payload"] == "/human_handoff" for b in replies[-1]["buttons"])
+    # Then what else, and the A-11 survey offered once, at this natural end.
+    assert [r.get("text") for r in replies[-2:]] == [
+        "What else can I help with?",
+        "Before you go, would you answer 4 quick questions about this chat? "
+        "It takes less than a minute.",
+    ]
+    assert any(b["payload"] == "/human_handoff" for b in replies[-2]["buttons"])
 
 
 def test_the_coast_guard_example_lands_in_military_transition_with_va_and_dol(
