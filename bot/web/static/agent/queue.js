@@ -111,7 +111,8 @@
       const time = document.createElement("time");
       time.dateTime = message.time;
       time.textContent = new Date(message.time).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      item.append(name, message.text, time);
+      const text = message.sender === "user" && message.text === "/end_chat" ? "(ended the chat)" : message.text;
+      item.append(name, text, time);
       list.append(item);
     }
     shown = Math.max(shown, state.transcript.length);

@@ -326,6 +326,14 @@
     state.agent = null;
   }
 
+  function leaveLine() {
+    // Out of the line: nobody should take a chat the person has left.
+    if (state.waiting && state.sessionId) {
+      fetch(handoffUrl("/leave"), { method: "POST" }).catch(function () { /* it lapses */ });
+    }
+    stopWaiting();
+  }
+
   function resumeHandoff() {
     // After a reload: still in line, or still with an agent?
     if (!state.sessionId) { return Promise.resolve(); }
@@ -509,6 +517,12 @@
     // The assistant offers its short survey first (once per conversation), then says
     // the chat has ended; a second click, or no connection, ends it at once.
     var talked = log.querySelector(".cxn-msg--user");
+    leaveLine();
+    if (state.agent && state.connected) {
+      // The assistant is paused while an agent has the chat: tell the agent, and end.
+      send("/end_chat", T.endChat);
+      return finishEnd();
+    }
     if (state.ending || !talked || !state.connected) { return finishEnd(); }
     state.ending = true;
     if (!send("/end_chat", T.endChat)) { finishEnd(); }
@@ -516,12 +530,7 @@
 
   function finishEnd() {
     var ended = state.sessionId;
-    if (state.waiting && ended) {
-      // Out of the line: nobody should take a chat the person has left.
-      fetch(ORIGIN + "/api/chat/handoff/" + encodeURIComponent(ended) + "/leave", { method: "POST" })
-        .catch(function () { /* the wait lapses on its own */ });
-    }
-    stopWaiting();
+    leaveLine();
     state.agent = null;
     state.callbackShown = false;
     state.ending = false;
