@@ -18,6 +18,12 @@
   let chatTimer = null;
   let shown = 0; // transcript entries already on screen
   let lastCount = null;
+  // The widget's own controls send these payloads; the transcript says what they mean.
+  const CONTROLS = {
+    "/human_handoff": "(asked for a person)",
+    "/end_chat": "(ended the chat)",
+    "/start_over": "(started over)",
+  };
 
   function minutes(seconds) {
     const m = Math.floor(seconds / 60);
@@ -62,7 +68,7 @@
     if (waiting.length !== lastCount) {
       lastCount = waiting.length;
       $("queue-count").textContent = waiting.length
-        ? `${waiting.length} ${waiting.length === 1 ? "person is" : "people are"} waiting for a person.`
+        ? `${waiting.length} ${waiting.length === 1 ? "chat is" : "chats are"} waiting.`
         : "No one is waiting.";
     }
   }
@@ -111,7 +117,7 @@
       const time = document.createElement("time");
       time.dateTime = message.time;
       time.textContent = new Date(message.time).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      const text = message.sender === "user" && message.text === "/end_chat" ? "(ended the chat)" : message.text;
+      const text = (message.sender === "user" && CONTROLS[message.text]) || message.text;
       item.append(name, text, time);
       list.append(item);
     }
