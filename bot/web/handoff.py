@@ -28,7 +28,7 @@ from bot.auth.sessions import require_staff
 from bot.catalog.contacts import contact_for
 from bot.handoff import AlreadyClaimed, HandoffQueue, NotWaiting, queue_for
 from bot.privacy import mask_text
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 from bot.web.chat import AGENT_KEY, SESSION_ID
 
 router = APIRouter()
@@ -50,8 +50,16 @@ def _conversation(conversation_id: str) -> str:
     return conversation_id
 
 
+_queue_of: tuple[Settings, HandoffQueue] | None = None
+
+
 def _queue() -> HandoffQueue:
-    return queue_for(get_settings())
+    """One queue per settings (a Redis one keeps its connection pool across polls)."""
+    global _queue_of
+    settings = get_settings()
+    if _queue_of is None or _queue_of[0] is not settings:
+        _queue_of = (settings, queue_for(settings))
+    return _queue_of[1]
 
 
 async def _in_queue(work: Any, *args: Any) -> Any:
