@@ -33,6 +33,11 @@
 
   /* Waiting chats */
 
+  function queueError(message) {
+    $("queue-error").textContent = message;
+    $("queue-error").hidden = !message;
+  }
+
   function entry(chat) {
     const item = document.createElement("li");
     item.dataset.id = chat.conversationId;
@@ -77,18 +82,18 @@
     try {
       renderQueue(await api("GET", "/api/agent/queue"));
     } catch (error) {
-      $("queue-error").textContent = error.message;
+      queueError(error.message);
     }
     setTimeout(pollQueue, QUEUE_POLL_MS);
   }
 
   async function claim(id, button) {
-    $("queue-error").textContent = "";
+    queueError("");
     button.disabled = true;
     try {
       await api("POST", `/api/agent/queue/${encodeURIComponent(id)}/claim`);
     } catch (error) {
-      $("queue-error").textContent = error.message; // "Already taken by <agent>."
+      queueError(error.message); // "Already taken by <agent>."
       button.disabled = false;
       return;
     }
