@@ -49,7 +49,7 @@ def test_offered_after_next_steps_answered_with_buttons_and_words_then_stored(
     start = next(p for p in _payloads(replies) if p.startswith("/survey_start"))
 
     replies = stack.say(start, sender)
-    assert "OMB control number 3090-0321" in _texts(replies)
+    assert "(OMB) control number 3090-0321" in _texts(replies)
     assert "I trust the federal government" in _texts(replies)
     replies = stack.say('/survey_answer{"survey_score": "5"}', sender)
     assert "My need was addressed." in _texts(replies)
