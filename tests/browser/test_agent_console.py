@@ -9,7 +9,6 @@ import re
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from bot.privacy import IDENTITY_ANSWER
 from tests.support.stack import Stack
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -27,12 +26,12 @@ def sign_in_to_console(page: Page, site: str, stack: Stack) -> None:
 
 
 def caller_says(page: Page, text: str, shown: str | None = None) -> None:
-    """Types what the caller said; the transcript shows it (or `shown`, for answers that
-    are not kept)."""
+    """Types the caller's words; the transcript then shows them (or `shown`)."""
     field = page.get_by_label("What the caller said")
     field.fill(text)
     field.press("Enter")
     expect(page.locator("body")).not_to_have_attribute("aria-busy", "true")
+    expect(page.locator("#transcript li").last).not_to_be_empty()
     expect(page.locator("#transcript")).to_contain_text(shown or text[:20])
 
 
@@ -75,9 +74,9 @@ def test_an_agent_takes_a_call_from_start_to_wrap_up(page: Page, site: str, stac
     expect(done).to_be_disabled()
     boxes = panel.get_by_role("checkbox")
     assert boxes.count() >= 2
+    labels = panel.locator("label.usa-checkbox__label")  # USWDS draws the box on the label
     for index in range(boxes.count()):
-        # USWDS draws the box on the label and moves the input off-screen: click the label.
-        panel.locator(".usa-checkbox__label").nth(index).click()
+        labels.nth(index).click()
         expect(boxes.nth(index)).to_be_checked()
     expect(done).to_be_enabled()
     done.click()
@@ -85,7 +84,7 @@ def test_an_agent_takes_a_call_from_start_to_wrap_up(page: Page, site: str, stac
     expect(page.locator("#fact-verified")).to_have_text("passport")
     expect(page.get_by_role("region", name="Case")).to_be_hidden()
 
-    caller_says(page, RIVERA, shown=IDENTITY_ANSWER)  # identity answers are never stored
+    caller_says(page, RIVERA, shown="[identity details, not kept]")
     case = page.get_by_role("region", name="Case")
     expect(case).to_be_visible()
     expect(case).to_contain_text("Your passport application is in process")
