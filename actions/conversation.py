@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, SlotSet
@@ -10,9 +11,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.navigation import experience_buttons, load_experience
+from bot.agent.calls import chat_summary
 from bot.catalog.queries import GENERAL_CONTACT_AGENCY, get_agency, list_life_experiences
+from bot.handoff import AlreadyClaimed, queue_for
+from bot.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 TOP_EXPERIENCES_ON_REPHRASE = 4
+# The one channel where an agent's messages can reach the person (connectors/website.py);
+# REST clients and the agent console only get answers to their own messages.
+LIVE_CHAT_CHANNEL = "website"
+# Sent with the place in line, so the widget shows it and polls for an agent.
+HANDOFF_WAITING = "handoff_waiting"
 
 
 def consecutive_misses(tracker: Tracker) -> int:
@@ -69,10 +80,9 @@ class ActionStartOver(Action):
 
 
 class ActionHandoff(Action):
-    """Points the person to the agency that owns their situation, by phone.
-
-    Until live agents can take chats over, the honest answer is a number to call.
-    """
+    """In the public widget: puts the conversation in line for a person (bot/handoff) and
+    tells the person their place. Elsewhere, or when the line cannot be reached: the
+    phone number of the agency that owns their situation."""
 
     def name(self) -> str:
         return "action_handoff"
@@ -80,6 +90,34 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        done: list[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        if tracker.get_latest_input_channel() == LIVE_CHAT_CHANNEL:
+            try:
+                await self.wait_in_line(dispatcher, tracker)
+                return done
+            except AlreadyClaimed:  # an agent took it meanwhile: they answer, not the bot
+                return done
+            except Exception as error:  # Redis or the database: the phone still works
+                log.error("handoff queue unavailable, giving the phone: %s", error)
+        await self.give_phone(dispatcher, tracker)
+        return done
+
+    @staticmethod
+    async def wait_in_line(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """Joins once; asking again only says the current place."""
+        queue = queue_for(get_settings())
+        conversation_id = tracker.sender_id
+        place = await asyncio.to_thread(queue.place, conversation_id)
+        if place is not None:
+            dispatcher.utter_message(response="utter_handoff_still_waiting", place=place)
+        else:
+            summary = await asyncio.to_thread(chat_summary, conversation_id, tracker.events)
+            place = await asyncio.to_thread(queue.join, conversation_id, LIVE_CHAT_CHANNEL, summary)
+            dispatcher.utter_message(response="utter_handoff_waiting", place=place)
+        dispatcher.utter_message(json_message={"cx_event": HANDOFF_WAITING, "place": place})
+
+    @staticmethod
+    async def give_phone(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         experience = await load_experience(tracker)
         agency = experience.contact if experience else None
         if agency is None:
@@ -93,4 +131,3 @@ class ActionHandoff(Action):
             )
             if agency.tty:
                 dispatcher.utter_message(response="utter_handoff_tty", tty=agency.tty)
-        return [ActiveLoop(None), SlotSet("requested_slot", None)]

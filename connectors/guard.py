@@ -6,7 +6,9 @@ its network address are within their per-minute budgets, and the conversation
 stores answer (Rasa would otherwise carry on in memory and lose the conversation).
 After: if handling raised, or produced no reply at all (Rasa swallows a failed
 custom action, e.g. while the action server is down), the person gets an apology
-with the phone number of the agency their conversation is about, never silence.
+with the phone number of the agency their conversation is about, never silence;
+unless an agent has taken the conversation over (Rasa's `pause` event, appended by
+bot/web/handoff.py): then the assistant's silence is intended and the agent answers.
 The wording is content: responses in bot/domain/core.yml.
 """
 
@@ -22,8 +24,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.nlg.interpolator import interpolate_text
 from rasa.shared.core.domain import Domain
 
-from actions.clients.content import all_lookups
-from bot.catalog.queries import GENERAL_CONTACT_AGENCY, get_agency, get_life_experience, get_service
+from bot.catalog.contacts import Contact, contact_for
 from bot.settings import Settings, get_settings
 from bot.store_health import check_stores
 from connectors.rate_limit import RateLimiter
@@ -54,12 +55,6 @@ def client_address(request: Any) -> str:
     return request.remote_addr or request.ip or "unknown"
 
 
-@dataclass(frozen=True)
-class Contact:
-    agency: str
-    phone: str
-
-
 def respond(domain: Domain | None, response: str, channel: str | None = None, **values: str) -> str:
     """The text of a domain response, filled in: the `channel` variation if it has one,
     else the public one; a plain fallback if content lacks it."""
@@ -71,19 +66,6 @@ def respond(domain: Domain | None, response: str, channel: str | None = None, **
         log.error("domain has no text for %s", response)
         template = "Sorry, something went wrong. Please try again later."
     return interpolate_text(template, values)
-
-
-def contact_for(slots: dict[str, Any]) -> Contact | None:
-    """Who to call about this conversation: the lookup's service, the life experience's
-    lead agency, else USAGov. Blocking (catalog queries); run in a thread."""
-    lookup = all_lookups().get(slots.get("lookup") or "")
-    if lookup is not None and (service := get_service(lookup.service)) is not None:
-        return Contact(service.agency.name, service.phone or service.agency.phone)
-    experience_id = slots.get("life_experience")
-    experience = get_life_experience(experience_id) if experience_id else None
-    agency = experience.contact if experience else None
-    agency = agency or get_agency(GENERAL_CONTACT_AGENCY)
-    return Contact(agency.name, agency.phone) if agency else None
 
 
 class Guard:
@@ -165,10 +147,23 @@ class Guard:
         except Exception as error:  # the text may hold identifiers: never log it
             log.exception("handling a %s message failed: %s", message.input_channel, error)
         else:
-            if replies():
+            if replies() or await self.paused(agent, message.sender_id):
                 return None
             log.error("the assistant produced no reply; apologising")
         return await self.apology(agent, message.sender_id)
+
+    @staticmethod
+    async def paused(agent: Any, sender: str) -> bool:
+        """Whether an agent holds the conversation: Rasa stores the person's messages
+        without answering while its tracker is paused."""
+        if agent is None:
+            return False
+        try:
+            tracker = await agent.tracker_store.retrieve(sender)
+        except Exception as error:  # then apologise: silence must be explained
+            log.error("could not read the conversation to check for an agent: %s", error)
+            return False
+        return bool(tracker is not None and tracker.is_paused())
 
     async def apology(self, agent: Any, sender: str) -> str:
         """The apology for a failure inside the assistant, naming whom to call."""

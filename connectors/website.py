@@ -5,6 +5,8 @@ coroutine `enter_room` without awaiting it, so with session persistence the brow
 never joins its room and bot replies reach nobody. This channel also refuses what a
 browser must not decide: a conversation id of any shape, unbounded messages, and
 arbitrary metadata (metadata is stored in the tracker, so only the language passes).
+It is also the output channel of Rasa's HTTP API for the warm handoff: an agent's
+messages are appended there as bot events and reach the conversation's socket.io room.
 """
 
 from __future__ import annotations
@@ -73,6 +75,15 @@ class WebsiteInput(SocketIOInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.guard = Guard()
+
+    def get_output_channel(self) -> CountingOutput | None:
+        """What Rasa's HTTP API sends through (`POST /conversations/{id}/tracker/events`
+        with `output_channel=website`): how an agent's messages and the handoff's
+        announcements reach the person's room. The stock SocketIOOutput would break on
+        custom JSON. None until the blueprint made the socket.io server."""
+        if self.sio is None:
+            return None
+        return CountingOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)

@@ -64,33 +64,56 @@ class Assistant:
         messages = response.json()
         return messages if isinstance(messages, list) else []
 
-    def events(self, conversation_id: str) -> list[dict[str, Any]]:
-        """Every stored event of the conversation (already masked at the edge); [] if new."""
+    def tracker(self, conversation_id: str, include_events: str = "ALL") -> dict[str, Any]:
+        """The conversation's stored state (events already masked at the edge)."""
         try:
             response = requests.get(
                 self._url(f"/conversations/{conversation_id}/tracker"),
-                params={"token": self._token(), "include_events": "ALL"},
+                params={"token": self._token(), "include_events": include_events},
                 timeout=READ_TIMEOUT_SECONDS,
             )
             response.raise_for_status()
-            events = response.json().get("events")
+            tracker = response.json()
         except (requests.RequestException, ValueError) as error:
             raise AssistantUnavailable("The assistant is not reachable right now.") from error
+        return tracker if isinstance(tracker, dict) else {}
+
+    def events(self, conversation_id: str) -> list[dict[str, Any]]:
+        """Every stored event of the conversation (already masked at the edge); [] if new."""
+        events = self.tracker(conversation_id).get("events")
         return events if isinstance(events, list) else []
 
-    def set_slot(self, conversation_id: str, name: str, value: Any) -> None:
-        """Appends a SlotSet to the conversation without a bot turn (Rasa's HTTP API):
-        how the console records facts only staff may assert, like a verified caller."""
+    def slots(self, conversation_id: str) -> dict[str, Any]:
+        slots = self.tracker(conversation_id, include_events="NONE").get("slots")
+        return slots if isinstance(slots, dict) else {}
+
+    def append_events(
+        self,
+        conversation_id: str,
+        events: list[dict[str, Any]],
+        output_channel: str | None = None,
+    ) -> None:
+        """Appends events to the conversation without a bot turn (Rasa's HTTP API). With
+        an `output_channel`, the bot events among them are also sent through it (how an
+        agent's messages reach the person in the widget)."""
+        params = {"token": self._token(), "include_events": "NONE"}
+        if output_channel:
+            params.update(execute_side_effects="true", output_channel=output_channel)
         try:
             response = requests.post(
                 self._url(f"/conversations/{conversation_id}/tracker/events"),
-                params={"token": self._token(), "include_events": "NONE"},
-                json={"event": "slot", "name": name, "value": value},
+                params=params,
+                json=events,
                 timeout=READ_TIMEOUT_SECONDS,
             )
             response.raise_for_status()
         except requests.RequestException as error:
             raise AssistantUnavailable("The assistant could not record that.") from error
+
+    def set_slot(self, conversation_id: str, name: str, value: Any) -> None:
+        """A SlotSet without a bot turn: how the console records facts only staff may
+        assert, like a verified caller."""
+        self.append_events(conversation_id, [{"event": "slot", "name": name, "value": value}])
 
 
 def _message_of(response: requests.Response) -> str:

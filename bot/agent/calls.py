@@ -117,18 +117,22 @@ OUTCOME_WORDS = {
 
 
 def draft_note(
-    conversation_id: str, events: Iterable[dict[str, Any]], verified: Iterable[str] = ()
+    conversation_id: str,
+    events: Iterable[dict[str, Any]],
+    verified: Iterable[str] = (),
+    who: str = "Caller",
 ) -> str:
     """The call note an agent starts from: the life experience, the services offered and
-    the lookups done, in words, with identifiers masked."""
+    the lookups done, in words, with identifiers masked. `who` names the person
+    ("Caller" on the phone, "Person" in a web chat)."""
     events = list(events)
     summary = summarize(conversation_id, events)
     if summary is None:
-        return "Caller did not get past the greeting."
+        return f"{who} did not get past the greeting."
     lines: list[str] = []
     first = next((e.get("text") for e in events if e.get("event") == "user" and e.get("text")), "")
     if first and not first.startswith("/"):
-        lines.append(f'Caller asked: "{mask_text(first)[:200]}".')
+        lines.append(f'{who} asked: "{mask_text(first)[:200]}".')
     titles = [
         experience.title if (experience := get_life_experience(e)) else e
         for e in summary.life_experiences
@@ -147,8 +151,27 @@ def draft_note(
     verified = list(verified)
     if verified:
         lines.append(
-            "Caller verified for: " + ", ".join(v.replace("_", " ") for v in verified) + "."
+            f"{who} verified for: " + ", ".join(v.replace("_", " ") for v in verified) + "."
         )
     if summary.handoff:
-        lines.append("Caller asked for a person.")
+        lines.append(f"{who} asked for a person.")
     return mask_text(" ".join(lines))
+
+
+def chat_summary(conversation_id: str, events: Iterable[dict[str, Any]]) -> str:
+    """The one paragraph the handoff queue shows agents about a web chat: the note's
+    facts (what was asked, life experience, services, lookups), and whether an agency
+    matched the person's details, masked. Blocking (catalog queries); run in a thread."""
+    events = list(events)
+    summary = summarize(conversation_id, events)
+    matched = [
+        (lookup.get("lookup") or "").replace("_", " ")
+        for lookup in (summary.lookups if summary else [])
+        if lookup.get("outcome") == "found"
+    ]
+    verified = (
+        "Details matched agency records for: " + ", ".join(matched) + "."
+        if matched
+        else "Not verified."
+    )
+    return mask_text(f"{draft_note(conversation_id, events, who='Person')} {verified}")

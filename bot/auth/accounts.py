@@ -244,6 +244,14 @@ def get_active_account(account_id: int, url: str | None = None) -> StaffUser | N
         return _user(account) if account is not None and account.active else None
 
 
+def display_name(username: str, url: str | None = None) -> str:
+    """How an account is named to others (an agent joining a chat); the username if
+    the account is gone."""
+    with session_scope(ensure_table(url)) as session:
+        account = _find(session, username)
+        return account.display_name if account is not None else username
+
+
 def list_accounts(url: str | None = None) -> list[StaffAccount]:
     url = ensure_table(url)
     with session_scope(url) as session:

@@ -16,6 +16,7 @@ from bot.catalog.queries import get_life_experience, list_life_experiences
 from bot.settings import REPO_ROOT, get_settings
 from bot.web.agent import router as agent_router
 from bot.web.chat import router as chat_router
+from bot.web.handoff import router as handoff_router
 from bot.web.insights import router as insights_router
 from bot.web.login import router as login_router
 
@@ -41,14 +42,16 @@ templates.env.filters["tel"] = tel_href
 install_template_globals(templates.env)  # {{ csrf_field() }} in staff forms
 
 app = FastAPI(title="CX Navigator web app", docs_url=None, redoc_url=None)
-# The widget is embedded on other agencies' pages: its config and history calls are
-# cross-origin reads without credentials.
-app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])
+# The widget is embedded on other agencies' pages: its config, history and handoff calls
+# are cross-origin requests without credentials (staff routes need the session cookie
+# and the CSRF header, which no other origin can send).
+app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"])
 app.add_middleware(StaffSessionMiddleware)  # signed staff session cookie
 app.include_router(chat_router)
 app.include_router(login_router)
 app.include_router(insights_router)
 app.include_router(agent_router)
+app.include_router(handoff_router)
 app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 for prefix, directory in VENDOR.items():
     if not directory.is_dir():

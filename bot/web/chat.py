@@ -19,6 +19,8 @@ from bot.settings import get_settings
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 RASA_TIMEOUT_SECONDS = 5
+# Bot events an agent wrote in a warm handoff carry the agent's display name here.
+AGENT_KEY = "agent"
 
 
 @router.get("/config")
@@ -73,9 +75,13 @@ def message_of_event(event: dict[str, Any]) -> dict[str, Any] | None:
         return None
     data = event.get("data") or {}
     buttons = data.get("buttons") or data.get("quick_replies") or []
-    return {
+    message = {
         "sender": kind,
         "text": event["text"],
         "buttons": [{"title": b["title"], "payload": b["payload"]} for b in buttons],
         "time": datetime.fromtimestamp(event.get("timestamp") or 0, tz=timezone.utc).isoformat(),
     }
+    agent = (event.get("metadata") or {}).get(AGENT_KEY) if kind == "bot" else None
+    if isinstance(agent, str) and agent:
+        message["agent"] = agent  # written by a person (bot/web/handoff.py), not the bot
+    return message

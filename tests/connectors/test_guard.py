@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ConversationPaused
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.catalog.queries import clear_cache
 from bot.catalog.seed import seed_catalog
@@ -96,3 +102,26 @@ def test_the_apology_has_a_number_even_when_the_catalog_is_unreadable() -> None:
     assert "1-844-872-4681" in text and text.startswith("Sorry")
     text = with_contact(DOMAIN, "utter_internal_error", Contact("FEMA", "1-800-621-3362"))
     assert "call FEMA at 1-800-621-3362" in text
+
+
+@pytest.mark.parametrize("paused, apologised", [(True, False), (False, True)])
+def test_silence_is_apologised_for_unless_an_agent_has_the_conversation(
+    catalog: None, guard: Guard, paused: bool, apologised: bool
+) -> None:
+    """Rasa answers nothing while a tracker is paused (an agent took the chat over):
+    that silence is the agent's, not a failure to apologise for."""
+    store = InMemoryTrackerStore(DOMAIN)
+    tracker = DialogueStateTracker.from_events("person-1", [ActionExecuted("action_listen")])
+    if paused:
+        tracker.update(ConversationPaused())
+    asyncio.run(store.save(tracker))
+    agent = Agent(domain=DOMAIN, tracker_store=store)
+
+    async def handled_silently(message: UserMessage) -> None:
+        return None
+
+    message = UserMessage("are you there?", sender_id="person-1", input_channel="website")
+    apology = asyncio.run(guard.deliver(handled_silently, message, agent, lambda: 0))
+    assert (apology is not None) is apologised
+    if apologised:
+        assert apology.startswith("Sorry, something went wrong")

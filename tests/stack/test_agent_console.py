@@ -30,12 +30,14 @@ def channel_say(stack: Stack, sender: str, message: str, token: str | None) -> r
     )
 
 
-def signed_in(stack: Stack, username: str = "agent") -> tuple[requests.Session, str]:
-    """A browser-like session of a demo staff account; its CSRF token."""
+def signed_in(
+    stack: Stack, username: str = "agent", password: str | None = None
+) -> tuple[requests.Session, str]:
+    """A browser-like session of a staff account (a demo one by default); its CSRF token."""
     session = requests.Session()
     response = session.post(
         stack.url("web", "/api/session"),
-        json={"username": username, "password": stack.staff_demo_password()},
+        json={"username": username, "password": password or stack.staff_demo_password()},
         timeout=30,
     )
     assert response.status_code == 200, response.text

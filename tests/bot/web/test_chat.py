@@ -65,6 +65,17 @@ def test_history_keeps_order_and_shows_button_titles(client: TestClient) -> None
     assert "token=secret-token" in sent.url, "the token is added by the server, not the browser"
 
 
+@responses.activate
+def test_history_names_the_agent_who_wrote_a_message(client: TestClient) -> None:
+    _tracker(
+        {"event": "user", "text": "/human_handoff", "timestamp": 1},
+        {"event": "bot", "text": "You're number 1 in line.", "timestamp": 2},
+        {"event": "bot", "text": "Hi, I'm Dana.", "metadata": {"agent": "Dana"}, "timestamp": 3},
+    )
+    messages = client.get(f"/api/chat/history/{SESSION}").json()["messages"]
+    assert [m.get("agent") for m in messages] == [None, None, "Dana"]
+
+
 @pytest.mark.parametrize("bad", ["short", "has space in it", "../../etc/passwd", "x" * 65])
 def test_history_refuses_an_id_that_is_not_one_the_widget_makes(
     client: TestClient, bad: str

@@ -98,6 +98,9 @@
     }
   }
 
+  // Shared with queue.js (the warm-handoff panels): one re-login dialog, one CSRF token.
+  window.CXConsole = { api };
+
   async function step(work) {
     if (busy) return;
     busy = true;

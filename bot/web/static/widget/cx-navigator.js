@@ -7,6 +7,12 @@
  * Everything the bot or a person writes is rendered as text (never as HTML). The
  * conversation id lives in sessionStorage for this tab only; history is read back from
  * the server, so nothing personal is stored in the browser.
+ *
+ * Warm handoff: when the assistant puts the person in line for an agent (custom JSON
+ * cx_event "handoff_waiting"), the widget shows the place and polls
+ * /api/chat/handoff/{id} until an agent takes the chat, offering the agency's number
+ * once the wait is long. An agent's arrival and departure come as "agent_joined" and
+ * "agent_left"; in between, every message is the agent's and carries their name.
  */
 (function () {
   "use strict";
@@ -47,7 +53,13 @@
       back: "You're connected again.",
       ended: "Chat ended. You can start a new chat at any time.",
       historyError: "We couldn't load your earlier messages.",
-      refused: "Your message could not be sent. Please try again."
+      refused: "Your message could not be sent. Please try again.",
+      inLine: "You're number {place} in line for a person.",
+      callback: "No one is free yet. You can keep waiting, or call {agency} at {phone}{hours}.",
+      agentSaid: "{name} said",
+      joined: "{name} joined the chat.",
+      handedBack: "{name} left the chat. The virtual assistant will answer your next message.",
+      agentEnded: "{name} ended the chat with you. If you write again, the virtual assistant will answer."
     }
   };
   var T = STRINGS[LANG] || STRINGS.en;
@@ -65,8 +77,13 @@
     started: false,
     offlineShown: false,
     lastSent: null,  // the last message sent in real time, until answered or refused
-    ending: false  // "End chat" was pressed; the survey may come before the end
+    ending: false,  // "End chat" was pressed; the survey may come before the end
+    waiting: false,  // in line for an agent
+    pollTimer: null,
+    callbackShown: false,
+    agent: null  // the name of the agent who has the chat, while they have it
   };
+  var HANDOFF_POLL_MS = 4000;
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
@@ -162,11 +179,13 @@
     return date.toLocaleTimeString(LANG, { hour: "numeric", minute: "2-digit" });
   }
 
-  function render(sender, text, buttons, when) {
+  function render(sender, text, buttons, when, agent) {
     var time = when ? new Date(when) : new Date();
-    var item = el("div", { "class": "cxn-msg cxn-msg--" + sender });
+    var item = el("div", { "class": "cxn-msg cxn-msg--" + sender + (agent ? " cxn-msg--agent" : "") });
     var body = el("p", { "class": "cxn-text" });
-    body.appendChild(el("span", { "class": "cxn-sr", text: (sender === "user" ? T.you : T.bot) + ": " }));
+    var said = sender === "user" ? T.you : agent ? fill(T.agentSaid, { name: agent }) : T.bot;
+    if (agent) { item.appendChild(el("p", { "class": "cxn-who", "aria-hidden": "true", text: agent })); }
+    body.appendChild(el("span", { "class": "cxn-sr", text: said + ": " }));
     appendRich(body, text || "");
     item.appendChild(body);
     item.appendChild(el("p", { "class": "cxn-meta" }, [
@@ -193,6 +212,14 @@
     return item;
   }
 
+  function note(text) {
+    // A line in the log about the chat itself (an agent joined, a callback number).
+    var item = el("p", { "class": "cxn-note" });
+    appendRich(item, text);
+    log.appendChild(item);
+    log.scrollTop = log.scrollHeight;
+  }
+
   function setStatus(text) { status.textContent = text || ""; }
   function setError(text) {
     error.textContent = text || "";
@@ -201,6 +228,7 @@
   }
 
   function showTyping() {
+    if (state.agent) { return; }  // a person answers when they can; no bot is typing
     typing.hidden = false;
     clearTimeout(state.typingTimer);
     state.typingTimer = setTimeout(hideTyping, 30000);
@@ -227,9 +255,96 @@
   function botMessage(message) {
     botReplied();
     state.lastSent = null;
-    if (message.custom && message.custom.cx_event === "chat_ended") { return finishEnd(); }
+    var custom = message.custom || {};
+    if (custom.cx_event === "chat_ended") { return finishEnd(); }
+    if (custom.cx_event === "handoff_waiting") { return startWaiting(custom.place); }
+    if (custom.cx_event === "agent_joined") { return agentJoined(custom.agent); }
+    if (custom.cx_event === "agent_left") { return agentLeft(custom.agent, custom.closed); }
     if (!message.text) { return; }
-    render("bot", message.text, message.quick_replies || message.buttons || []);
+    render("bot", message.text, message.quick_replies || message.buttons || [], null, state.agent);
+  }
+
+  // ---- waiting for a person, and talking to one ---------------------------------------
+  function handoffUrl(suffix) {
+    return ORIGIN + "/api/chat/handoff/" + encodeURIComponent(state.sessionId) + (suffix || "");
+  }
+
+  function startWaiting(place) {
+    if (state.agent) { return; }
+    state.waiting = true;
+    if (place) { setStatus(fill(T.inLine, { place: place })); }
+    if (!state.pollTimer) { state.pollTimer = setTimeout(pollHandoff, HANDOFF_POLL_MS); }
+  }
+
+  function stopWaiting() {
+    state.waiting = false;
+    clearTimeout(state.pollTimer);
+    state.pollTimer = null;
+  }
+
+  function pollHandoff() {
+    state.pollTimer = null;
+    if (!state.waiting || !state.sessionId) { return; }
+    fetch(handoffUrl())
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(handoffStatus)
+      .catch(function () { /* a missed poll is retried */ })
+      .then(function () {
+        if (state.waiting && !state.pollTimer) {
+          state.pollTimer = setTimeout(pollHandoff, HANDOFF_POLL_MS);
+        }
+      });
+  }
+
+  function handoffStatus(current) {
+    if (current.state === "claimed") { return agentJoined(current.agent); }
+    if (current.state !== "waiting") { stopWaiting(); setStatus(""); return; }
+    var line = fill(T.inLine, { place: current.place });
+    if (status.textContent !== line) { setStatus(line); }  // announced only when it moves
+    if (current.overdue && current.callback && !state.callbackShown) {
+      state.callbackShown = true;
+      var hours = current.callback.hours ? " (" + current.callback.hours + ")" : "";
+      note(fill(T.callback, { agency: current.callback.agency, phone: current.callback.phone, hours: hours }));
+    }
+  }
+
+  function agentJoined(name) {
+    stopWaiting();
+    if (state.agent === name) { return; }
+    state.agent = name || T.title;
+    hideTyping();
+    setStatus("");
+    note(fill(T.joined, { name: state.agent }));
+  }
+
+  function agentLeft(name, closed) {
+    stopWaiting();
+    note(fill(closed ? T.agentEnded : T.handedBack, { name: name || state.agent || T.title }));
+    state.agent = null;
+  }
+
+  function leaveLine() {
+    // Out of the line: nobody should take a chat the person has left.
+    if (state.waiting && state.sessionId) {
+      fetch(handoffUrl("/leave"), { method: "POST" }).catch(function () { /* it lapses */ });
+    }
+    stopWaiting();
+  }
+
+  function resumeHandoff() {
+    // After a reload: still in line, or still with an agent?
+    if (!state.sessionId) { return Promise.resolve(); }
+    return fetch(handoffUrl())
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (current) {
+        if (!current) { return; }
+        if (current.state === "claimed") { state.agent = current.agent; }
+        if (current.state === "waiting") { startWaiting(current.place); handoffStatus(current); }
+      })
+      .catch(function () { /* the next message still works */ });
   }
 
   function send(text, shown) {
@@ -342,7 +457,7 @@
         return response.json();
       })
       .then(function (history) {
-        history.messages.forEach(function (m) { render(m.sender, m.text, [], m.time); });
+        history.messages.forEach(function (m) { render(m.sender, m.text, [], m.time, m.agent); });
         var last = history.messages[history.messages.length - 1];
         if (last && last.sender === "bot" && last.buttons.length) {
           log.removeChild(log.lastChild);
@@ -371,7 +486,10 @@
       .then(function (config) {
         state.config = config;
         hint.textContent = fill(T.hint, { max: config.maxMessageChars });
-        return Promise.all([restoreHistory(), loadScript(ORIGIN + "/assets/socket.io/socket.io.min.js")]);
+        return Promise.all([
+          restoreHistory().then(resumeHandoff),
+          loadScript(ORIGIN + "/assets/socket.io/socket.io.min.js")
+        ]);
       })
       .then(connect)
       .catch(offline);
@@ -399,6 +517,12 @@
     // The assistant offers its short survey first (once per conversation), then says
     // the chat has ended; a second click, or no connection, ends it at once.
     var talked = log.querySelector(".cxn-msg--user");
+    leaveLine();
+    if (state.agent && state.connected) {
+      // The assistant is paused while an agent has the chat: tell the agent, and end.
+      send("/end_chat", T.endChat);
+      return finishEnd();
+    }
     if (state.ending || !talked || !state.connected) { return finishEnd(); }
     state.ending = true;
     if (!send("/end_chat", T.endChat)) { finishEnd(); }
@@ -406,6 +530,9 @@
 
   function finishEnd() {
     var ended = state.sessionId;
+    leaveLine();
+    state.agent = null;
+    state.callbackShown = false;
     state.ending = false;
     sessionStorage.removeItem(SESSION_KEY);
     state.sessionId = null;
