@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -19,6 +19,7 @@ from bot.settings import get_settings
 log = logging.getLogger(__name__)
 
 TOP_EXPERIENCES_ON_REPHRASE = 4
+LISTEN = "action_listen"
 # The one channel where an agent's messages can reach the person (connectors/website.py);
 # REST clients and the agent console only get answers to their own messages.
 LIVE_CHAT_CHANNEL = "website"
@@ -39,7 +40,12 @@ def consecutive_misses(tracker: Tracker) -> int:
 
 
 class ActionFallback(Action):
-    """First miss: ask to rephrase, with the top experiences; second miss: offer a person."""
+    """First miss: ask to rephrase, with the top experiences; second miss: offer a person.
+
+    Also the policies' core fallback (config.yml), run when no policy is sure what to do
+    next: Rasa then predicts again after it, and without an explicit listen it would run
+    again, up to its limit of 10 actions in one turn (10 identical apologies).
+    """
 
     def name(self) -> str:
         return "action_fallback"
@@ -49,7 +55,7 @@ class ActionFallback(Action):
     ) -> list[EventType]:
         if consecutive_misses(tracker) >= 2:
             dispatcher.utter_message(response="utter_offer_person")
-            return []
+            return [FollowupAction(LISTEN)]
         experiences = await asyncio.to_thread(list_life_experiences)
         top = [(e.id, e.title) for e in experiences[:TOP_EXPERIENCES_ON_REPHRASE]]
         dispatcher.utter_message(
@@ -59,7 +65,7 @@ class ActionFallback(Action):
                 {"title": "Something else", "payload": "/bot_capabilities"},
             ],
         )
-        return []
+        return [FollowupAction(LISTEN)]
 
 
 class ActionStartOver(Action):

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActiveLoop, AllSlotsReset, SlotSet
+from rasa_sdk.events import ActiveLoop, AllSlotsReset, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionFallback, ActionHandoff, ActionStartOver
@@ -186,14 +186,16 @@ def _user(intent: str) -> dict:
 
 
 def test_first_miss_asks_to_rephrase_second_offers_a_person() -> None:
-    _, first = run(ActionFallback(), tracker(events=[_user("greet"), _user("nlu_fallback")]))
+    events, first = run(ActionFallback(), tracker(events=[_user("greet"), _user("nlu_fallback")]))
     assert first.messages[0]["response"] == "utter_rephrase"
+    assert events == [FollowupAction("action_listen")], "then wait: never a second apology"
     assert first.messages[0]["buttons"][0]["payload"] == "/le_retirement"
-    _, second = run(
+    events, second = run(
         ActionFallback(),
         tracker(events=[_user("nlu_fallback"), {"event": "bot"}, _user("nlu_fallback")]),
     )
     assert second.messages[0]["response"] == "utter_offer_person"
+    assert events == [FollowupAction("action_listen")]
 
 
 def test_handoff_names_the_experience_s_agency_or_usagov() -> None:

@@ -116,3 +116,16 @@ def test_start_over_forgets_the_flow(stack: Stack) -> None:
     tracker = stack.tracker(sender)
     assert tracker["slots"]["life_experience"] is None
     assert tracker["active_loop"] in ({}, None) or not tracker["active_loop"].get("name")
+
+
+def test_a_message_no_policy_is_sure_about_gets_one_answer(stack: Stack) -> None:
+    """Identity details outside a lookup: the policies' core fallback answers once, then
+    waits (it used to run again and again, up to Rasa's 10 actions in one turn)."""
+    sender = uuid.uuid4().hex
+    stack.say("hello", sender)
+    replies = stack.say("/inform", sender)
+    texts = _texts(replies)
+    assert 1 <= len(texts) <= 2, texts
+    assert len(set(texts)) == len(texts), f"the same words twice: {texts}"
+    assert stack.say("I'm retiring next year", sender), "the next message is answered"
+    assert stack.tracker(sender)["slots"]["life_experience"] == "retirement"
