@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from bot.catalog.queries import clear_cache
 from bot.catalog.seed import seed_catalog
 from bot.settings import REPO_ROOT, Settings
 from connectors.guard import Contact, Guard, contact_for, with_contact
+from tests.support.aio import run_sync
 
 DOMAIN = Domain.load(str(REPO_ROOT / "bot" / "domain"))
 
@@ -114,14 +114,14 @@ def test_silence_is_apologised_for_unless_an_agent_has_the_conversation(
     tracker = DialogueStateTracker.from_events("person-1", [ActionExecuted("action_listen")])
     if paused:
         tracker.update(ConversationPaused())
-    asyncio.run(store.save(tracker))
+    run_sync(store.save(tracker))
     agent = Agent(domain=DOMAIN, tracker_store=store)
 
     async def handled_silently(message: UserMessage) -> None:
         return None
 
     message = UserMessage("are you there?", sender_id="person-1", input_channel="website")
-    apology = asyncio.run(guard.deliver(handled_silently, message, agent, lambda: 0))
+    apology = run_sync(guard.deliver(handled_silently, message, agent, lambda: 0))
     assert (apology is not None) is apologised
     if apologised:
         assert apology.startswith("Sorry, something went wrong")

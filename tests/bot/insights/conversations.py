@@ -6,10 +6,10 @@ EXPECTED_* below), so a change here means re-deriving those numbers.
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
+
+from tests.support.aio import run_sync
 
 Event = dict[str, Any]
 
@@ -148,9 +148,5 @@ def save_to_rasa_store(store: Any, events_by_sender: dict[str, list[Event]]) -> 
     """Stores conversations through Rasa's own tracker store class, as the server would."""
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    # In a thread of its own: a session that already ran the browser tests has an event
-    # loop running in this one (Playwright's sync API), where asyncio.run refuses to start.
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        for sender, events in events_by_sender.items():
-            tracker = DialogueStateTracker.from_dict(sender, events)
-            thread.submit(asyncio.run, store.save(tracker)).result()
+    for sender, events in events_by_sender.items():
+        run_sync(store.save(DialogueStateTracker.from_dict(sender, events)))
