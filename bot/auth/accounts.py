@@ -1,6 +1,6 @@
 """Staff accounts: create, authenticate (with lockout), change password, disable; and a CLI.
 
-    python -m bot.auth.accounts create --username ana --role manager --role content
+    python -m bot.auth.accounts create --username ana --role manager --role editor
     python -m bot.auth.accounts list
     python -m bot.auth.accounts set-password --username ana
     python -m bot.auth.accounts disable --username ana
@@ -24,7 +24,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.auth.models import ROLES, USERNAME_PATTERN, StaffAccount, utcnow
+from bot.auth.models import LEGACY_ROLES, ROLES, USERNAME_PATTERN, StaffAccount, utcnow
 from bot.auth.passwords import (
     dummy_hash,
     hash_password,
@@ -41,8 +41,11 @@ LOCK_MINUTES = 15
 # form does not tell an attacker which usernames exist.
 WRONG_CREDENTIALS = "Wrong username or password."
 DEMO_ACCOUNTS = (
-    ("manager", "Demo Manager", ("manager", "content")),
+    ("manager", "Demo Manager", ("manager", "editor")),
     ("agent", "Demo Agent", ("agent",)),
+    ("editor", "Demo Editor", ("editor",)),
+    ("publisher", "Demo Publisher", ("editor", "publisher")),
+    ("admin", "Demo Admin", ("admin",)),
 )
 
 
@@ -72,7 +75,8 @@ class StaffUser:
 
 
 def _user(account: StaffAccount) -> StaffUser:
-    return StaffUser(account.id, account.username, account.display_name, tuple(account.roles))
+    roles = tuple(dict.fromkeys(LEGACY_ROLES.get(r, r) for r in account.roles))
+    return StaffUser(account.id, account.username, account.display_name, roles)
 
 
 _tables_ready: set[str] = set()
@@ -228,6 +232,19 @@ def set_password(username: str, password: str, url: str | None = None) -> None:
         account.password_hash = password_hash
         account.failed_logins = 0
         account.locked_until = None
+
+
+def set_roles(
+    username: str, roles: Iterable[str], url: str | None = None
+) -> tuple[list[str], list[str]]:
+    """Replace an account's roles (admin page); returns (before, after)."""
+    url = ensure_table(url)
+    role_list = check_roles(roles)
+    with session_scope(url) as session:
+        account = _existing(session, username)
+        before = [LEGACY_ROLES.get(r, r) for r in account.roles]
+        account.roles = role_list
+    return before, role_list
 
 
 def disable(username: str, url: str | None = None) -> None:

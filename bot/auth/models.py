@@ -9,7 +9,10 @@ from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String
 
 from bot.db import Base
 
-ROLES = ("manager", "content", "agent")
+# manager: insights; agent: the console; editor: studio drafts; publisher: review and
+# publish; admin: staff accounts. "content" is the editor role's former name.
+ROLES = ("manager", "editor", "publisher", "admin", "agent")
+LEGACY_ROLES = {"content": "editor"}
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{3,64}")
 
 

@@ -58,7 +58,7 @@ router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 install_template_globals(templates.env)  # the sign-out form's CSRF field
 
-staff_only = require_staff("manager", "content")
+staff_only = require_staff("manager", "editor", "publisher")
 
 # Channels the assistant has (input channel names); any other found in the data is added.
 KNOWN_CHANNELS = ("website", "rest", "agent_console")

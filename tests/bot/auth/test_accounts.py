@@ -57,11 +57,11 @@ def _refusal(username: str, password: str, now: datetime | None = None) -> str:
 
 
 def test_the_stored_hash_is_argon2id_and_not_the_password(settings: Settings) -> None:
-    user = create_account("Ana.Lopez", PASSWORD, ["content", "manager"], "Ana López")
+    user = create_account("Ana.Lopez", PASSWORD, ["editor", "manager"], "Ana López")
     assert (user.username, user.display_name, user.roles) == (
         "ana.lopez",
         "Ana López",
-        ("manager", "content"),
+        ("manager", "editor"),
     )
     row = _row("ana.lopez")
     assert row.password_hash.startswith("$argon2id$")
@@ -81,8 +81,8 @@ def test_account_rules_are_enforced_with_clear_messages(settings: Settings) -> N
         create_account("ana", "short pass", ["manager"])
     with pytest.raises(AccountError, match="3 to 64 characters"):
         create_account("a b", PASSWORD, ["manager"])
-    with pytest.raises(AccountError, match="Unknown role 'admin'"):
-        create_account("ana", PASSWORD, ["admin"])
+    with pytest.raises(AccountError, match="Unknown role 'root'"):
+        create_account("ana", PASSWORD, ["root"])
     with pytest.raises(AccountError, match="at least one role"):
         create_account("ana", PASSWORD, [])
     create_account("ana", PASSWORD, ["agent"])
@@ -167,17 +167,17 @@ def test_the_cli_creates_lists_and_disables_accounts(settings: Settings) -> None
         "--role",
         "manager",
         "--role",
-        "content",
+        "editor",
         "--display-name",
         "Ana López",
         "--password-stdin",
         stdin=PASSWORD + "\n",
     )
     assert created.returncode == 0, created.stderr
-    assert "created ana (manager, content)" in created.stdout
+    assert "created ana (manager, editor)" in created.stdout
     assert PASSWORD not in created.stdout + created.stderr
     user = authenticate("ana", PASSWORD)
-    assert (user.display_name, user.roles) == ("Ana López", ("manager", "content"))
+    assert (user.display_name, user.roles) == ("Ana López", ("manager", "editor"))
 
     listed = _cli("list")
     assert listed.returncode == 0 and "ana" in listed.stdout and "active" in listed.stdout
@@ -197,7 +197,7 @@ def test_demo_accounts_are_created_once_with_a_generated_password(settings: Sett
     assert path.read_text().strip() == password
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     manager = authenticate("manager", password)
-    assert (manager.display_name, manager.roles) == ("Demo Manager", ("manager", "content"))
+    assert (manager.display_name, manager.roles) == ("Demo Manager", ("manager", "editor"))
     agent = authenticate("agent", password)
     assert (agent.display_name, agent.roles) == ("Demo Agent", ("agent",))
 
@@ -205,7 +205,8 @@ def test_demo_accounts_are_created_once_with_a_generated_password(settings: Sett
     assert ensure_demo_accounts(settings) == password, "the same password, not a new one"
     assert authenticate("manager", "changed by the demo user").username == "manager"
     with session_scope() as session:
-        assert len(session.scalars(select(StaffAccount)).all()) == 2
+        assert len(session.scalars(select(StaffAccount)).all()) == 5
+    assert authenticate("publisher", password).roles == ("editor", "publisher")
 
 
 def test_demo_accounts_take_the_configured_password_or_none(
@@ -231,3 +232,19 @@ def test_a_too_short_demo_password_names_the_variable(
     get_settings.cache_clear()
     with pytest.raises(AccountError, match=r"demo account 'manager'.*at least 12"):
         ensure_demo_accounts(get_settings())
+
+
+def test_the_former_content_role_reads_as_editor(settings: Settings) -> None:
+    from sqlalchemy import update
+
+    from bot.auth.models import StaffAccount
+    from bot.db import session_scope
+
+    create_account("writer", PASSWORD, ["editor", "manager"])
+    with session_scope() as session:  # an account saved before the role was renamed
+        session.execute(
+            update(StaffAccount)
+            .where(StaffAccount.username == "writer")
+            .values(roles=["content", "manager"])
+        )
+    assert authenticate("writer", PASSWORD).roles == ("editor", "manager")

@@ -18,7 +18,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.auth.accounts import create_account
-from bot.catalog.queries import clear_cache
 from bot.catalog.seed import seed_catalog
 from bot.db import session_scope
 from bot.insights import charts, refresher
@@ -116,16 +115,10 @@ def seed(url: str) -> None:
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> TestClient:
-    monkeypatch.setenv("CX_VAR_DIR", str(tmp_path))
-    monkeypatch.setenv("CX_SESSION_SECRET", "test-session-secret")
-    for name in ("DATABASE_URL", "REDIS_URL", "CX_COOKIE_SECURE"):
-        monkeypatch.delenv(name, raising=False)
-    get_settings.cache_clear()
-    clear_cache()
+def client(web_env: Path) -> TestClient:
     seed_catalog()
     create_account("boss", PASSWORD, ["manager"], "Boss")
-    create_account("writer", PASSWORD, ["content"], "Writer")
+    create_account("writer", PASSWORD, ["editor"], "Writer")
     create_account("caller", PASSWORD, ["agent"], "Caller")
     seed(get_settings().product_database_url)
     return TestClient(app)

@@ -4,18 +4,16 @@
  * (transcript, script, checklist, case, wrap-ups), so a reload or a second screen
  * shows the same call. The call id sits in the address (?call=...), nothing else is
  * kept in the browser. A session that expires mid-call opens a sign-in dialog and the
- * interrupted request is sent again afterwards: a note being saved is never lost.
+ * interrupted request is sent again afterwards (staff/session.js): a note being
+ * saved is never lost.
  */
 (function () {
   "use strict";
 
   const $ = (id) => document.getElementById(id);
-  const config = $("console-config");
-  let csrfToken = config ? config.dataset.csrfToken : "";
   let callId = new URLSearchParams(window.location.search).get("call");
   let noteEdited = false;
   let busy = false;
-  let relogin = null; // the pending sign-in, shared by every request that hit a 401
   const dispositionLabels = {};
   for (const option of $("disposition").options) {
     if (option.value) dispositionLabels[option.value] = option.textContent;
@@ -32,74 +30,8 @@
     $("console-error").hidden = true;
   }
 
-  function signInAgain() {
-    if (relogin) return relogin;
-    const dialog = $("relogin");
-    const previous = document.activeElement;
-    relogin = new Promise((resolve) => {
-      const form = $("relogin-form");
-      const onSubmit = async (event) => {
-        event.preventDefault();
-        $("relogin-error").textContent = "";
-        const response = await fetch("/api/session", {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({
-            username: $("relogin-username").value,
-            password: $("relogin-password").value,
-          }),
-        });
-        const body = await response.json().catch(() => ({}));
-        if (!response.ok) {
-          $("relogin-error").textContent = body.detail || "Sign-in failed. Try again.";
-          return;
-        }
-        csrfToken = body.csrfToken;
-        for (const input of document.querySelectorAll('input[name="csrf_token"]')) {
-          input.value = csrfToken;
-        }
-        form.removeEventListener("submit", onSubmit);
-        $("relogin-password").value = "";
-        dialog.hidden = true;
-        relogin = null;
-        if (previous && previous.focus) previous.focus();
-        resolve();
-      };
-      form.addEventListener("submit", onSubmit);
-    });
-    dialog.hidden = false;
-    $("relogin-username").focus();
-    return relogin;
-  }
-
-  async function api(method, path, body) {
-    for (;;) {
-      const response = await fetch(path, {
-        method,
-        credentials: "same-origin",
-        headers: {
-          Accept: "application/json",
-          "Content-Type": "application/json",
-          "X-CSRF-Token": csrfToken,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      if (response.status === 401) {
-        await signInAgain();
-        continue; // the same request, now signed in
-      }
-      const data = await response.json().catch(() => ({}));
-      if (!response.ok) {
-        const detail = typeof data.detail === "string" ? data.detail : null;
-        throw new Error(detail || `The server answered ${response.status}. Try again.`);
-      }
-      return data;
-    }
-  }
-
-  // Shared with queue.js (the warm-handoff panels): one re-login dialog, one CSRF token.
-  window.CXConsole = { api };
+  const api = (...args) => window.CXStaff.api(...args);
+  window.CXConsole = { api }; // queue.js
 
   async function step(work) {
     if (busy) return;
