@@ -149,7 +149,7 @@ class Settings(BaseSettings):
     demo_accounts: bool = Field(
         True,
         env="CX_DEMO_ACCOUNTS",
-        description="Create the demo staff accounts `manager` and `agent` at start (dev only).",
+        description="Create the demo staff accounts (manager, agent, editor, publisher, admin).",
     )
     staff_demo_password: str | None = Field(
         None,
@@ -165,6 +165,27 @@ class Settings(BaseSettings):
         4 * 60 * 60,
         env="CX_HANDOFF_STALE_SECONDS",
         description="An unclaimed wait or an agent's claim lapses this long after it began.",
+    )
+    rasa_replicas: str | None = Field(
+        None,
+        env="CX_RASA_REPLICAS",
+        description="Rasa servers a studio publish loads the model into: comma-separated URLs; "
+        "dns+http://name:port means every address the name resolves to.",
+    )
+    studio_max_f1_drop: float = Field(
+        0.02,
+        env="CX_STUDIO_MAX_F1_DROP",
+        description="A publish is refused if intent macro F1 drops more than this.",
+    )
+    studio_min_examples: int = Field(
+        10,
+        env="CX_STUDIO_MIN_EXAMPLES",
+        description="The studio flags intents with fewer training examples than this.",
+    )
+    studio_inbox_confidence: float = Field(
+        0.6,
+        env="CX_STUDIO_INBOX_CONFIDENCE",
+        description="Messages understood with less confidence than this go to the studio inbox.",
     )
     log_level: str = Field("INFO", env="CX_LOG_LEVEL", description="Log level of every service.")
     test_database_url: str | None = Field(
