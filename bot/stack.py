@@ -246,7 +246,8 @@ def staff_login_lines(settings: Settings, base: str) -> list[str]:
         path = demo_password_file(settings)
         where = f"in {path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path}"
     login = f"{base}:{settings.web_port}/login"
-    return [f"  staff login             {login}  (manager or agent, password {where})"]
+    accounts = "manager, agent, editor, publisher, admin"
+    return [f"  staff login             {login}  ({accounts}; password {where})"]
 
 
 def print_ready(settings: Settings, token_hint: str, say: Callable[[str, str], None]) -> None:
@@ -256,6 +257,7 @@ def print_ready(settings: Settings, token_hint: str, say: Callable[[str, str], N
         f"  web app (widget page)   {base}:{settings.web_port}/",
         f"  REST webhook            {base}:{settings.rasa_port}/webhooks/rest/webhook",
         f"  Rasa HTTP API           {base}:{settings.rasa_port}/  (token: {token_hint})",
+        f"  content studio          {base}:{settings.web_port}/studio",
         f"  action server           {base}:{settings.actions_port}/health",
         f"  mock agency APIs        {base}:{settings.agencies_port}/docs",
         *staff_login_lines(settings, base),
@@ -293,13 +295,19 @@ def prepare(settings: Settings) -> Path:
     from agencies.seed import seed_agencies
     from bot.auth.accounts import ensure_demo_accounts
     from bot.catalog.seed import seed_catalog
+    from bot.studio.publishing import live_model
     from bot.training import ensure_model
 
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     print("stack: catalog " + ("seeded" if seed_catalog() else "already seeded"))
     print("stack: agency records " + ("seeded" if seed_agencies() else "already seeded"))
     if ensure_demo_accounts(settings):
-        print("stack: demo staff accounts ready (manager, agent)")
+        print("stack: demo staff accounts ready (manager, agent, editor, publisher, admin)")
+    published = live_model()
+    if published is not None:
+        # Content published from the studio outranks the repository's YAML it was seeded from.
+        print(f"stack: serving the studio's published model {published.name}")
+        return published
     return ensure_model()
 
 
