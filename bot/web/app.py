@@ -19,6 +19,9 @@ from bot.web.chat import router as chat_router
 from bot.web.handoff import router as handoff_router
 from bot.web.insights import router as insights_router
 from bot.web.login import router as login_router
+from bot.web.studio import router as studio_router
+from bot.web.studio_api import _ConflictAnswer, conflict_handler
+from bot.web.studio_api import router as studio_api_router
 
 HERE = Path(__file__).parent
 NODE_MODULES = REPO_ROOT / "node_modules"
@@ -52,6 +55,9 @@ app.include_router(login_router)
 app.include_router(insights_router)
 app.include_router(agent_router)
 app.include_router(handoff_router)
+app.include_router(studio_router)
+app.include_router(studio_api_router)
+app.add_exception_handler(_ConflictAnswer, conflict_handler)
 app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 for prefix, directory in VENDOR.items():
     if not directory.is_dir():
