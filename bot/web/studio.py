@@ -31,10 +31,13 @@ from bot.studio.models import StudioFile, StudioJob
 router = APIRouter()
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 install_template_globals(templates.env)
+# Keep each item's own key order (the catalog's fields as the seed writes them).
+templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
 templates.env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False)
 
 studio_staff = require_staff("editor", "publisher", "admin")
 admin = require_staff("admin")
+NEW = "new"  # /studio/catalog/{kind}/new: the form for a new entry
 CATALOG_KINDS = {
     "agencies": "Agencies",
     "services": "Services",
@@ -165,10 +168,27 @@ async def catalog(
 async def catalog_entry(
     request: Request, kind: str, key: str, user: StaffUser = Depends(studio_staff)
 ) -> Response:
-    data = await read(
-        lambda s: {**_common(s), "entry": draft.catalog_view(draft.get_catalog_entry(s, kind, key))}
+    if kind not in CATALOG_KINDS:
+        raise HTTPException(404, detail="No such catalog section.")
+
+    def load(session: Session) -> dict[str, Any]:
+        if key == NEW:  # an empty form; saving creates the entry
+            entry = {"kind": kind, "key": "", "data": {"id": ""}, "revision": None}
+        else:
+            entry = draft.catalog_view(draft.get_catalog_entry(session, kind, key))
+        return {**_common(session), "entry": entry}
+
+    fields = list(draft.CATALOG_SCHEMAS[kind].__fields__)
+    data = await read(load)
+    return page(
+        request,
+        user,
+        "studio/catalog_entry.html",
+        "catalog",
+        kinds=CATALOG_KINDS,
+        fields=fields,
+        **data,
     )
-    return page(request, user, "studio/catalog_entry.html", "catalog", kinds=CATALOG_KINDS, **data)
 
 
 @router.get("/studio/review", response_class=HTMLResponse)

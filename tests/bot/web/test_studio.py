@@ -231,3 +231,29 @@ def test_an_admin_manages_accounts_and_it_is_audited(client: TestClient) -> None
     assert client.post("/studio/api/accounts/nora/disable", headers=headers).status_code == 200
     actions = [r["action"] for r in client.get("/studio/audit.json").json()]
     assert actions[:3] == ["disable_account", "set_roles", "create_account"]
+
+
+def test_an_editor_adds_a_service_to_the_catalog_with_its_checks(client: TestClient) -> None:
+    token = sign_in(client, "edna")
+    assert "New entry" in client.get("/studio/catalog?kind=services", headers=HTML).text
+    assert client.get("/studio/catalog/services/new", headers=HTML).status_code == 200
+    service = {
+        "id": "ssa_replace_card",
+        "agency": "ssa",
+        "title": "Replace your Social Security card",
+        "summary": "Get a new card if yours is lost or stolen.",
+        "url": "http://www.ssa.gov/number-card",
+        "phone": "1-800-772-1213",
+    }
+    headers = {"X-CSRF-Token": token}
+    insecure = client.post("/studio/api/catalog/services", json={"data": service}, headers=headers)
+    assert insecure.status_code == 400 and "https" in insecure.json()["detail"]
+    service["url"] = "https://www.ssa.gov/number-card"
+    created = client.post("/studio/api/catalog/services", json={"data": service}, headers=headers)
+    assert created.status_code == 200, created.text
+    page = client.get("/studio/catalog/services/ssa_replace_card", headers=HTML)
+    assert "Replace your Social Security card" in page.text
+    again = client.post("/studio/api/catalog/services", json={"data": service}, headers=headers)
+    assert again.status_code == 400 and "exists already" in again.json()["detail"]
+    review = client.get("/studio/review", headers=HTML).text
+    assert "<code>services/ssa_replace_card</code>: added" in review, review[-3000:]

@@ -132,6 +132,8 @@
       list.replaceChildren();
       examples.forEach((example, index) => {
         const controls = editable ? el("span", { class: "cx-example__controls" },
+          el("button", { type: "button", class: "usa-button usa-button--unstyled", text: "Edit", "aria-label": `Edit “${example.text}”`,
+            onclick: (event) => editInPlace(event.target.closest("li"), example) }),
           el("button", { type: "button", class: "usa-button usa-button--unstyled", text: "Remove", "aria-label": `Remove “${example.text}”`,
             onclick: () => { examples.splice(index, 1); markDirty(); render(); } }),
           example.entities.length ? el("button", { type: "button", class: "usa-button usa-button--unstyled", text: "Clear tags",
@@ -140,6 +142,28 @@
         list.append(el("li", { class: "cx-example", "data-index": index }, textWithEntities(example), controls));
       });
       $("example-count").textContent = String(examples.length);
+    }
+
+    /** The example's words in a text field; changed words lose their tags (re-tag them). */
+    function editInPlace(item, example) {
+      const id = `edit-${item.dataset.index}`;
+      const input = el("input", { class: "usa-input", id, value: example.text });
+      const done = () => {
+        const text = input.value.trim().replace(/\s+/g, " ");
+        if (text && text !== example.text) {
+          example.text = text;
+          example.entities = [];
+          markDirty();
+        }
+        render();
+      };
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") { event.preventDefault(); done(); }
+        if (event.key === "Escape") render();
+      });
+      item.replaceChildren(el("label", { class: "usa-sr-only", for: id, text: "Example" }), input,
+        el("button", { type: "button", class: "usa-button usa-button--small", text: "Done", onclick: done }));
+      input.focus();
     }
 
     function moveControl(example, index) {
@@ -326,7 +350,10 @@
 
   function initCatalog(form) {
     const editable = form.dataset.editable === "true";
-    let entry = data("catalog-data");
+    const initial = data("catalog-data");
+    const fields = initial.fields; // every field of the schema, in the seed's order
+    const lists = new Set(["documents", "steps", "keywords", "questions"]);
+    let entry = initial.entry;
 
     function field(key, value) {
       const id = `field-${key}`;
@@ -347,7 +374,7 @@
       }
       input.dataset.key = key;
       input.dataset.kind = kind;
-      input.disabled = !editable || key === "id";
+      input.disabled = !editable || (key === "id" && entry.key !== "");
       const hint = kind === "lines" ? "One per line." : kind === "json" ? "Structured value (JSON)." : "";
       return el("div", { class: "cx-field" }, el("label", { class: "usa-label", for: id, text: key.replace(/_/g, " ") }),
         hint ? el("span", { class: "usa-hint", text: hint }) : null, input);
@@ -355,15 +382,19 @@
 
     function load(fresh) {
       entry = fresh;
-      $("catalog-fields").replaceChildren(...Object.entries(entry.data).map(([k, v]) => field(k, v)));
+      const keys = [...fields, ...Object.keys(entry.data).filter((k) => !fields.includes(k))];
+      const blank = (k) => (lists.has(k) ? [] : "");
+      $("catalog-fields").replaceChildren(...keys.map((k) => field(k, k in entry.data ? entry.data[k] : blank(k))));
     }
 
     function collect() {
       const values = {};
       for (const input of $("catalog-fields").querySelectorAll("[data-key]")) {
         const key = input.dataset.key;
-        if (input.dataset.kind === "lines") values[key] = input.value.split("\n").map((s) => s.trim()).filter(Boolean);
-        else if (input.dataset.kind === "json") {
+        if (input.dataset.kind === "lines") {
+          const lines = input.value.split("\n").map((s) => s.trim()).filter(Boolean);
+          if (lines.length || key in entry.data) values[key] = lines; // no new empty lists
+        } else if (input.dataset.kind === "json") {
           try { values[key] = JSON.parse(input.value); } catch (error) { throw new Error(`${key}: not valid JSON (${error.message}).`); }
         } else if (input.value.trim() || key === "id") values[key] = input.value.trim();
       }
@@ -382,6 +413,13 @@
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
+      if (entry.key === "") {
+        step(async () => {
+          const created = await api("POST", `/studio/api/catalog/${entry.kind}`, { data: collect() });
+          window.location.assign(`/studio/catalog/${created.item.kind}/${encodeURIComponent(created.item.key)}`);
+        });
+        return;
+      }
       step(() => save(entry.revision));
     });
     $("save").disabled = !editable;
