@@ -20,6 +20,17 @@ from bot.settings import REPO_ROOT, get_settings
 CONFIG = "config.yml"
 DOMAIN = "bot/domain"
 TRAINING_DATA = ("data/nlu", "data/stories", "data/rules")
+CACHE_ENV = "RASA_CACHE_DIRECTORY"
+# Rasa's training cache, as an absolute path: Rasa records where each cached output lies
+# as given, so a relative default would be missed by a run from another directory (the
+# studio trains its exported drafts elsewhere and should reuse what `make train` cached).
+CACHE_DIR = REPO_ROOT / ".rasa" / "cache"
+
+
+def training_environment() -> dict[str, str]:
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TQDM_DISABLE": "1"}
+    env.setdefault(CACHE_ENV, str(CACHE_DIR))
+    return env
 
 
 def training_inputs(root: Path = REPO_ROOT) -> list[Path]:
@@ -60,9 +71,8 @@ def train(target: Path, root: Path = REPO_ROOT) -> None:
         "--fixed-model-name",
         target.name.removesuffix(".tar.gz"),
     )
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TQDM_DISABLE": "1"}
     # Rasa's own log goes to stderr so stdout carries only the model path.
-    subprocess.run(command, cwd=root, env=env, check=True, stdout=sys.stderr)
+    subprocess.run(command, cwd=root, env=training_environment(), check=True, stdout=sys.stderr)
 
 
 def ensure_model(root: Path = REPO_ROOT) -> Path:

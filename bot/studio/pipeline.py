@@ -28,7 +28,15 @@ from typing import Any, NamedTuple
 import requests
 
 from bot.settings import REPO_ROOT
-from bot.training import CONFIG, DOMAIN, TRAINING_DATA, content_hash, rasa_command, training_inputs
+from bot.training import (
+    CONFIG,
+    DOMAIN,
+    TRAINING_DATA,
+    content_hash,
+    rasa_command,
+    training_environment,
+    training_inputs,
+)
 
 ProgressFn = Callable[[int, str], None]
 
@@ -38,8 +46,6 @@ TEST_TIMEOUT = 20 * 60
 LOG_TAIL_LINES = 200
 MAX_PROBLEMS = 3
 # Where `make train` (cwd = repo root) keeps Rasa's training cache by default.
-CACHE_ENV = "RASA_CACHE_DIRECTORY"
-DEFAULT_CACHE = REPO_ROOT / ".rasa" / "cache"
 STORY_TESTS = REPO_ROOT / "tests" / "stories"
 NLU_HOLDOUT = REPO_ROOT / "tests" / "nlu" / "holdout.yml"
 NLU_REPORT = REPO_ROOT / "tests" / "nlu" / "report.py"
@@ -491,11 +497,8 @@ def _restore(replicas: list[str], previous: Path | None, token: str, timeout: fl
 
 
 def _environment() -> dict[str, str]:
-    env = {**os.environ}
-    env.setdefault(CACHE_ENV, str(DEFAULT_CACHE))  # the cache `make train` fills
+    env = training_environment()  # the cache `make train` fills
     env.update(
-        RASA_TELEMETRY_ENABLED="false",
-        TQDM_DISABLE="1",
         PYTHONUNBUFFERED="1",  # lines arrive as Rasa writes them: live progress
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         PYTHONWARNINGS="ignore::DeprecationWarning,ignore::PendingDeprecationWarning",
