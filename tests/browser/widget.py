@@ -63,6 +63,10 @@ class Widget:
                 return
         raise AssertionError(f"{description} cannot be reached with {key}")
 
+    def wait_until_connected(self) -> None:
+        """The real-time channel is up (before it is, the widget answers over REST)."""
+        expect(self.page.locator(".cxn[data-connected]")).to_have_count(1)
+
     def open_by_keyboard(self) -> None:
         self.tab_to("the chat launcher", "e.classList.contains('cxn-launcher')")
         self.page.keyboard.press("Enter")

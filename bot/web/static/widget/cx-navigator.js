@@ -404,11 +404,13 @@
 
   function offline() {
     state.connected = false;
+    root.removeAttribute("data-connected");  // what tests and embedding pages can wait for
     if (!state.offlineShown) { setStatus(T.offline); state.offlineShown = true; }
   }
 
   function online() {
     state.connected = true;
+    root.setAttribute("data-connected", "");
     if (state.offlineShown) { setStatus(T.back); state.offlineShown = false; }
     flushPending();
   }
