@@ -264,7 +264,7 @@ def _claim(row: Any, base_revision: int | None, view: dict[str, Any], actor: str
 # ---------------------------------------------------------------- intents
 
 
-def _entity_names(session: Session) -> set[str]:
+def entity_names(session: Session) -> set[str]:
     names: set[str] = set()
     for body in session.scalars(select(StudioFile.body).where(StudioFile.kind == "domain")):
         for entry in body.get("entities") or []:
@@ -272,7 +272,7 @@ def _entity_names(session: Session) -> set[str]:
     return names
 
 
-def _all_examples(session: Session, except_intent: str | None = None) -> list[ExampleRef]:
+def all_examples(session: Session, except_intent: str | None = None) -> list[ExampleRef]:
     rows = session.execute(
         select(StudioIntent.name, StudioExample.text).join(StudioExample.intent)
     ).all()
@@ -317,7 +317,7 @@ def _clean_examples(
 
 
 def _refuse_duplicates(session: Session, intent: str, texts: list[str]) -> list[dict[str, Any]]:
-    others = _all_examples(session, except_intent=intent)
+    others = all_examples(session, except_intent=intent)
     warnings: list[dict[str, Any]] = []
     index = SimilarityIndex(others)
     for text in texts:
@@ -356,7 +356,7 @@ def save_examples(
     intent = get_intent(session, name)
     before = intent_view(intent)
     check_revision(intent, base_revision, before)
-    cleaned = _clean_examples(examples, _entity_names(session))
+    cleaned = _clean_examples(examples, entity_names(session))
     old = {normalize(e.text) for e in intent.examples}
     new_texts = [t for t, _ in cleaned if normalize(t) not in old]
     warnings = _refuse_duplicates(session, name, [t for t, _ in cleaned])

@@ -27,7 +27,7 @@ from bot.db import Base, create_tables, session_scope
 from bot.settings import REPO_ROOT, get_settings
 from bot.studio import audit
 from bot.studio.content import import_tree, render_files, snapshot, write_files
-from bot.studio.draft import StudioError
+from bot.studio.draft import StudioError, workflow
 from bot.studio.models import STUDIO_TABLES, StudioFile, StudioJob, StudioRelease, iso
 from bot.studio.pipeline import PipelineError, compare, evaluate, swap_model, train_tree
 from bot.studio.replicas import replica_urls
@@ -112,13 +112,8 @@ def prune_models(url: str) -> list[Path]:
     releases, not the latest preview (older releases are retrained on rollback)."""
     models_dir = get_settings().models_dir
     with session_scope(url) as session:
-        releases = session.scalars(select(StudioRelease).order_by(StudioRelease.id.desc()))
-        keep = {r.model_file for r in releases if r.live} | {
-            r.model_file
-            for r in session.scalars(
-                select(StudioRelease).order_by(StudioRelease.id.desc()).limit(3)
-            )
-        }
+        releases = session.scalars(select(StudioRelease).order_by(StudioRelease.id.desc())).all()
+        keep = {r.model_file for r in releases if r.live} | {r.model_file for r in releases[:3]}
         preview = session.scalar(
             select(StudioJob.model_file)
             .where(StudioJob.purpose == "preview", StudioJob.model_file.is_not(None))
@@ -126,7 +121,7 @@ def prune_models(url: str) -> list[Path]:
             .limit(1)
         )
         studio_models = {j for j in session.scalars(select(StudioJob.model_file)) if j} | {
-            r for r in session.scalars(select(StudioRelease.model_file)) if r
+            r.model_file for r in releases if r.model_file
         }
     keep |= {preview, str(model_path(REPO_ROOT))}
     removed = []
@@ -303,7 +298,7 @@ def _publish(job_id: int, url: str, actor: str, progress: Progress) -> dict[str,
         release = _make_live(
             session,
             actor=actor,
-            approved_by=_approver(session),
+            approved_by=workflow(session).reviewed_by,
             note="Published from the studio",
             items=items,
             files=files,
@@ -324,12 +319,6 @@ def load_everywhere(model: Path, previous: Path | None) -> None:
     settings = get_settings()
     os.utime(model)
     swap_model(model, replica_urls(settings), settings.rasa_api_token or "", previous)
-
-
-def _approver(session: Session) -> str | None:
-    from bot.studio.draft import workflow
-
-    return workflow(session).reviewed_by
 
 
 def _make_live(

@@ -122,7 +122,7 @@ async def intents(
 @router.get("/studio/intents/{name}", response_class=HTMLResponse)
 async def intent(request: Request, name: str, user: StaffUser = Depends(studio_staff)) -> Response:
     def load(session: Session) -> dict[str, Any]:
-        entities = sorted(draft._entity_names(session))
+        entities = sorted(draft.entity_names(session))
         return {
             **_common(session),
             "intent": draft.intent_view(draft.get_intent(session, name)),

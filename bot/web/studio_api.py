@@ -149,7 +149,7 @@ async def check_example(body: CheckExample, user: StaffUser = Depends(editor)) -
     """While typing: does another intent already have it, or something very like it?"""
 
     def check(session: Session) -> dict[str, Any]:
-        others = draft._all_examples(session, except_intent=body.intent)
+        others = draft.all_examples(session, except_intent=body.intent)
         duplicate = find_duplicate(body.text, body.intent, others)
         similar = SimilarityIndex(others).similar(body.text, body.intent)
         return {
@@ -245,9 +245,9 @@ async def approve(body: Comment, user: StaffUser = Depends(publisher)) -> dict[s
     """Approve and publish: the run goes on in the background; poll its job."""
 
     def approve_and_queue(session: Session) -> int:
-        publishing.create_job(session, "publish", user.username)  # refuses a second run
+        job_id = publishing.create_job(session, "publish", user.username)  # one run at a time
         review.approve(session, user, body.comment)
-        return session.query(StudioJob).order_by(StudioJob.id.desc()).first().id
+        return job_id
 
     job_id = await run(approve_and_queue)
     publishing.start(job_id, _url())
