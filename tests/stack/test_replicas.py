@@ -8,9 +8,9 @@ answered, none lost or duplicated.
 
 from __future__ import annotations
 
+import itertools
 import random
 import signal
-import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -150,7 +150,8 @@ def test_two_messages_of_one_conversation_at_once_on_two_replicas_are_serialised
 def test_a_replica_killed_mid_run_loses_no_conversation(
     replicas: tuple[Stack, Replica], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """SIGKILL one replica while 30 conversations run: like the balancer, the client sends
+    """SIGKILL one replica once a third of the turns of 30 concurrent conversations are
+    answered (mid-run however fast the machine): like the balancer, the client sends
     a failed turn to the surviving replica; every conversation still has every message,
     in order, answered. A turn in flight at the kill may have been stored just before the
     process died: then its retry is its only duplicate."""
@@ -163,6 +164,12 @@ def test_a_replica_killed_mid_run_loses_no_conversation(
         for n in range(30)
     ]
     retried: dict[str, set[str]] = {sender: set() for sender, _, _ in plans}
+    kill_at = sum(len(script) for _, script, _ in plans) // 3
+    answered = itertools.count(1)
+
+    def answer() -> None:
+        if next(answered) == kill_at:  # count() is atomic under the GIL
+            victim.process.kill()
 
     def converse(plan: tuple[str, list[str], list[bool]]) -> None:
         sender, script, to_victim = plan
@@ -170,18 +177,17 @@ def test_a_replica_killed_mid_run_loses_no_conversation(
             if first_choice and victim.process.poll() is None:
                 try:
                     assert send(victim.url, sender, message)
+                    answer()
                     continue
                 except requests.RequestException:
                     retried[sender].add(message)
             assert send(survivor, sender, message), f"no reply to {message!r}"
+            answer()
 
-    killer = threading.Timer(4.0, victim.process.kill)
-    killer.start()
     try:
         with ThreadPoolExecutor(max_workers=len(plans)) as pool:
             list(pool.map(converse, plans))
     finally:
-        killer.cancel()
         victim.stop()
 
     assert victim.process.returncode == -signal.SIGKILL, "the replica was killed"
