@@ -19,7 +19,7 @@ import redis
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore
-from rasa.core.tracker_store import RedisTrackerStore, SQLTrackerStore, TrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from redis.backoff import NoBackoff
@@ -28,6 +28,7 @@ from redis.retry import Retry
 from bot import rasa_speedups
 from bot.privacy import mask_events
 from bot.redis_lock import RaceSafeRedisLockStore
+from bot.redis_tracker_store import MaskingRedisTrackerStore
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def build_tracker_store(
     settings: Settings, domain: Domain | None, event_broker: EventBroker | None
 ) -> TrackerStore:
     if settings.redis_url:
-        store = RedisTrackerStore(
+        store = MaskingRedisTrackerStore(
             domain=domain or Domain.empty(),
             event_broker=event_broker,
             record_exp=settings.tracker_ttl_seconds,
@@ -149,7 +150,10 @@ class ConfiguredTrackerStore(TrackerStore):
         if tracker.sender_id in self._unreadable:
             self._unreadable.discard(tracker.sender_id)
             raise StoreUnavailable("the conversation could not be read; not overwriting it")
-        await self._store.save(masked_copy(tracker, self.domain))
+        if isinstance(self._store, MaskingRedisTrackerStore):
+            await self._store.save(tracker)  # masks the serialised events itself
+        else:
+            await self._store.save(masked_copy(tracker, self.domain))
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         try:

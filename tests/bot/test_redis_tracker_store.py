@@ -1,0 +1,106 @@
+"""The masking Redis tracker store stores what Rasa's own RedisTrackerStore stores."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from rasa.core.tracker_store import RedisTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    Event,
+    SessionStarted,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.privacy import mask_events
+from bot.redis_tracker_store import MaskingRedisTrackerStore, merge_events
+from bot.stores import redis_kwargs
+
+
+def _session(start: float, *texts: str) -> list[Event]:
+    events: list[Event] = [
+        ActionExecuted("action_session_start", timestamp=start),
+        SessionStarted(timestamp=start + 0.1),
+        ActionExecuted("action_listen", timestamp=start + 0.2),
+    ]
+    for n, text in enumerate(texts):
+        at = start + 1 + n
+        events += [
+            UserUttered(text, {"name": "inform"}, timestamp=at),
+            BotUttered(f"reply {n}", timestamp=at + 0.1),
+            ActionExecuted("utter_ok", timestamp=at + 0.2),
+            ActionExecuted("action_listen", timestamp=at + 0.3),
+        ]
+    return events
+
+
+def _tracker(events: list[Event]) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("someone", events)
+
+
+def _dicts(events: list[Event]) -> list[dict]:
+    return [e.as_dict() for e in events]
+
+
+FIRST = _session(100, "hello", "where is my passport")
+SECOND = _session(200, "hi again")
+CASES = {
+    "nothing stored": ([], FIRST),
+    "the same session, one turn on": (FIRST[:7], FIRST),
+    "nothing new": (FIRST, FIRST),
+    "a later session, as retrieve gives it": (FIRST + SECOND[:3], SECOND),
+    "a later session that lost its start": (FIRST, SECOND[3:]),
+}
+
+
+@pytest.mark.parametrize("prior, current", CASES.values(), ids=CASES.keys())
+def test_merge_is_rasas_merge(prior: list[Event], current: list[Event]) -> None:
+    rasa = RedisTrackerStore._merge_trackers(_tracker(prior), _tracker(current))
+    assert merge_events(_dicts(prior), _dicts(current)) == _dicts(list(rasa.events))
+
+
+@pytest.fixture
+def stores(redis_url: str) -> Iterator[tuple[RedisTrackerStore, MaskingRedisTrackerStore]]:
+    prefix = f"test{uuid.uuid4().hex[:8]}"
+    kwargs = {**redis_kwargs(redis_url), "record_exp": 3600}
+    rasa = RedisTrackerStore(Domain.empty(), key_prefix=prefix + "rasa", **kwargs)
+    ours = MaskingRedisTrackerStore(Domain.empty(), key_prefix=prefix + "ours", **kwargs)
+    assert rasa.key_prefix != ours.key_prefix
+    yield rasa, ours
+    for key in ours.red.scan_iter(f"{prefix}*"):
+        ours.red.delete(key)
+
+
+@pytest.mark.integration
+def test_a_conversation_over_sessions_is_stored_as_rasa_stores_it(
+    stores: tuple[RedisTrackerStore, MaskingRedisTrackerStore],
+) -> None:
+    """Turn by turn, reading back with Rasa's `retrieve` (the latest session only)."""
+    rasa, ours = stores
+    events = _session(100, "hello", "my ssn is 123-45-6789") + _session(200, "thanks")
+    masked = [Event.from_parameters(e) for e in mask_events(_dicts(events))]
+
+    async def converse(store: RedisTrackerStore, timeline: list[Event]) -> dict:
+        done = 0
+        for end in (3, 7, 11, 14, 18):  # turn by turn; the second session starts at 11
+            tracker = await store.retrieve("someone")
+            held = list(tracker.events) if tracker else []
+            await store.save(_tracker(held + timeline[done:end]))
+            done = end
+        return json.loads(store.red.get(store.key_prefix + "someone"))
+
+    expected = asyncio.run(converse(rasa, masked))
+    stored = asyncio.run(converse(ours, events))
+    assert stored == expected
+    assert len(stored["events"]) == len(events)
+    assert "123-45" not in json.dumps(stored)
+    latest = asyncio.run(ours.retrieve("someone"))
+    assert latest is not None and latest.latest_message.text == "thanks"
+    assert ours.red.ttl(ours.key_prefix + "someone") > 0
