@@ -187,6 +187,12 @@ class Settings(BaseSettings):
         env="CX_STUDIO_INBOX_CONFIDENCE",
         description="Messages understood with less confidence than this go to the studio inbox.",
     )
+    ted_cache_size: int = Field(
+        4096,
+        ge=0,
+        env="CX_TED_CACHE_SIZE",
+        description="Dialogue states whose TEDPolicy prediction each Rasa process remembers.",
+    )
     log_level: str = Field("INFO", env="CX_LOG_LEVEL", description="Log level of every service.")
     test_database_url: str | None = Field(
         None, env="TEST_DATABASE_URL", description="PostgreSQL for integration tests (tests only)."

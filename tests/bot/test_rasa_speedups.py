@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import copy
+
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.core.slots import Slot
 from rasa.shared.utils.common import all_subclasses
 
 import bot.stores  # noqa: F401  (loading the stores installs the speed-up, as in Rasa)
-from bot.rasa_speedups import _resolve_by_type, _validate_action_result
+from bot.rasa_speedups import _copy_slot, _resolve_by_type, _validate_action_result
+from bot.settings import REPO_ROOT
+from bot.training import DOMAIN
 
 GOOD = [
     {"events": [], "responses": []},
@@ -63,3 +69,18 @@ def test_event_types_resolve_as_rasa_resolves_them() -> None:
         {"event": "user", "text": "hi", "parse_data": {}},
     ]
     assert [type(Event.from_parameters(e)) for e in events] == [ActionExecuted, UserUttered]
+
+
+def test_slots_copy_as_the_pickle_protocol_copies_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Slot.__copy__ is _copy_slot
+    slots = Domain.load(str(REPO_ROOT / DOMAIN)).slots  # every slot type the assistant uses
+    for slot in slots:
+        slot.value = ["a", "list"] if slot.type_name == "list" else "value"
+    fast = [copy.copy(slot) for slot in slots]
+    monkeypatch.delattr(Slot, "__copy__")
+    generic = [copy.copy(slot) for slot in slots]
+    assert len({slot.type_name for slot in slots}) >= 4
+    for slot, one, other in zip(slots, fast, generic, strict=True):
+        assert type(one) is type(other) is type(slot)
+        assert one.__dict__ == other.__dict__ == slot.__dict__
+        assert one is not slot and one.value is slot.value  # shallow, as before
