@@ -25,7 +25,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from bot import rasa_speedups
+from bot import speedups
 from bot.privacy import mask_events
 from bot.redis_lock import RaceSafeRedisLockStore
 from bot.redis_tracker_store import MaskingRedisTrackerStore
@@ -34,7 +34,7 @@ from bot.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 # The Rasa server imports this module (bot/endpoints.yml) before it serves anything.
-rasa_speedups.install()
+speedups.install()
 
 # Tracker, lock and action cache share one Redis; separate logical databases keep
 # their keys apart and let an operator flush one without the others.

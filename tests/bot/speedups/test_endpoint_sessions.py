@@ -8,7 +8,7 @@ import pytest
 from aiohttp import web
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-from bot import endpoint_sessions
+from bot.speedups import endpoint_sessions
 
 
 async def _serve(connections: set[int], bodies: list[dict]) -> web.AppRunner:

@@ -1,22 +1,12 @@
-"""Measured fixes for Rasa 3.6's largest per-message costs on this assistant.
+"""Three small Rasa 3.6 internals made cheap, each doing exactly what it did before.
 
-Profiling the Rasa server under `make bench` (py-spy, 5 concurrent conversations):
-- 45% of its CPU was `RemoteAction._validate_action_result`: `jsonschema.validate`
-  re-checks the (constant) events schema against the metaschema on every custom
-  action call. The validator is now compiled once; responses are validated exactly
-  as before, with the same error message.
-- then 10% was `Event.resolve_by_type`, which walks every Event subclass for every
-  event it deserialises (each tracker read and masked save). The walk's result is
-  now kept, walked again only for a name it does not know.
-- then a quarter was TEDPolicy's TensorFlow graph, recomputing the same prediction
-  for the same dialogue state in every conversation (bot.ted_prediction_cache);
-  then Rasa's Redis tracker store rebuilding trackers to save one
-  (bot.redis_tracker_store) and a new connection for every call to the action
-  server (bot.endpoint_sessions);
-- then 12% was building trackers (Rasa replays events into a new tracker to copy
-  one, and to featurise each prediction), mostly `copy.copy` of each of the domain's
-  slots through the generic pickle protocol; slots now copy their attributes directly,
-  which is what that protocol does for them.
+- `RemoteAction._validate_action_result`: `jsonschema.validate` re-checked the constant
+  schema against the metaschema on every custom action call; compiled once here.
+- `Event.resolve_by_type` walked every Event subclass for every event deserialised;
+  the walk's result is kept, walked again only for a name it does not know.
+- Slots were copied through the generic pickle protocol every time Rasa builds a
+  tracker (to copy one, and to featurise each prediction); they now copy their
+  attributes directly, which is what that protocol does for them.
 """
 
 from __future__ import annotations
@@ -32,8 +22,6 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.core.slots import Slot
 from rasa.shared.utils.common import all_subclasses
-
-from bot import endpoint_sessions, ted_prediction_cache
 
 
 @cache
@@ -86,9 +74,7 @@ def _copy_slot(self: Slot) -> Slot:
 
 
 def install() -> None:
-    """Idempotent; called when the Rasa server loads this project's stores."""
+    """Idempotent."""
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
     Slot.__copy__ = _copy_slot  # type: ignore[attr-defined]
-    ted_prediction_cache.install()
-    endpoint_sessions.install()

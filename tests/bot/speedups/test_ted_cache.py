@@ -13,8 +13,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import ted_prediction_cache
 from bot.settings import get_settings
+from bot.speedups import ted_cache
 
 DOMAIN = Domain.from_yaml(
     """
@@ -44,7 +44,7 @@ stories:
 
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory: pytest.TempPathFactory) -> TEDPolicy:
-    ted_prediction_cache.install()
+    ted_cache.install()
     work = tmp_path_factory.mktemp("ted")
     stories = work / "stories.yml"
     stories.write_text(STORIES)
@@ -72,22 +72,22 @@ def _size(monkeypatch: pytest.MonkeyPatch, entries: int) -> None:
 
 def _count_inference(monkeypatch: pytest.MonkeyPatch, policy: TEDPolicy) -> list[int]:
     """Forgets what was remembered, then counts the model's real inferences."""
-    policy.model.__dict__.pop(ted_prediction_cache._CACHE, None)
+    policy.model.__dict__.pop(ted_cache._CACHE, None)
     calls: list[int] = []
 
     def counting(*args: object, **kwargs: object) -> object:
         calls.append(1)
         return original(*args, **kwargs)
 
-    original = ted_prediction_cache._run_inference
-    monkeypatch.setattr(ted_prediction_cache, "_run_inference", counting)
+    original = ted_cache._run_inference
+    monkeypatch.setattr(ted_cache, "_run_inference", counting)
     return calls
 
 
 def test_a_repeated_state_is_answered_from_memory_with_the_same_prediction(
     policy: TEDPolicy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert TED.run_inference is ted_prediction_cache._run_inference_cached
+    assert TED.run_inference is ted_cache._run_inference_cached
     calls = _count_inference(monkeypatch, policy)
     _size(monkeypatch, 0)
     computed = policy.predict_action_probabilities(_after("greet"), DOMAIN)

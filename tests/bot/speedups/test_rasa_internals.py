@@ -1,4 +1,4 @@
-"""The cached action-response validator accepts and refuses exactly what Rasa's does."""
+"""The cheap Rasa internals behave exactly as Rasa's own: validation, event types, slot copies."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from rasa.shared.core.slots import Slot
 from rasa.shared.utils.common import all_subclasses
 
 import bot.stores  # noqa: F401  (loading the stores installs the speed-up, as in Rasa)
-from bot.rasa_speedups import _copy_slot, _resolve_by_type, _validate_action_result
 from bot.settings import REPO_ROOT
+from bot.speedups.rasa_internals import _copy_slot, _resolve_by_type, _validate_action_result
 from bot.training import DOMAIN
 
 GOOD = [
