@@ -3,12 +3,42 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from aiohttp import web
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from bot.speedups import endpoint_sessions
+
+DOMAIN = {"version": "3.1", "slots": {"lookup": {"type": "text"}}, "responses": {"utter_x": []}}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"next_action": "validate_passport_form", "tracker": {"events": []}, "domain": DOMAIN},
+        {"domain": DOMAIN},
+        {"domain": {}, "n": 1},
+        {"n": 1},
+        [1, "two"],
+        {"text": "ünïcode ✓", "domain": {**DOMAIN, "note": "\u2028"}},
+    ],
+)
+def test_bodies_encode_to_the_same_json(body: object) -> None:
+    assert json.loads(endpoint_sessions.encode_body(body)) == body
+
+
+def test_a_domain_is_encoded_once_until_it_is_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    encoded: list[object] = []
+    dumps = json.dumps
+    monkeypatch.setattr(json, "dumps", lambda value: encoded.append(value) or dumps(value))
+    domain = {**DOMAIN}
+    for n in range(3):
+        endpoint_sessions.encode_body({"n": n, "domain": domain})
+    assert encoded.count(domain) == 1
+    newer = {**DOMAIN, "version": "3.2"}
+    assert json.loads(endpoint_sessions.encode_body({"domain": newer}))["domain"] == newer
 
 
 async def _serve(connections: set[int], bodies: list[dict]) -> web.AppRunner:
@@ -44,7 +74,7 @@ def test_calls_share_a_connection_and_answer_as_before() -> None:
             answers = [await endpoint.request(json={"n": n}) for n in range(5)]
             with pytest.raises(ClientResponseError):
                 await endpoint.request(json={"n": 5}, params={"fail": "1"})
-            answers.append(await endpoint.request(json={"n": 6}))
+            answers.append(await endpoint.request(json={"n": 6, "domain": DOMAIN}))
             async with endpoint.session() as session:  # as Rasa's agent uses it
                 assert not session.closed
             assert not endpoint.session().closed, "leaving the block keeps the session"
@@ -56,6 +86,7 @@ def test_calls_share_a_connection_and_answer_as_before() -> None:
     answers = asyncio.run(scenario())
     assert answers == [{"events": [], "token": "secret"}] * 6
     assert [b["n"] for b in bodies] == [0, 1, 2, 3, 4, 5, 6]
+    assert bodies[-1] == {"n": 6, "domain": DOMAIN}
     assert len(connections) == 1, "one kept-alive connection for every call"
 
 
