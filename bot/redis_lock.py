@@ -24,6 +24,28 @@ import redis
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 
+# Whose turn it is: 1 if `ticket` is at the head of the queue (acquired), 0 if it must
+# wait, -1 if it expired. Expired tickets at the head are dropped on the way.
+TURN = """
+local function turn(queue, deadlines, ticket, now)
+  while true do
+    local head = redis.call('ZRANGE', queue, 0, 0)
+    if #head == 0 then return -1 end
+    local deadline = tonumber(redis.call('HGET', deadlines, head[1]) or '0')
+    if deadline < now then
+      redis.call('ZREM', queue, head[1])
+      redis.call('HDEL', deadlines, head[1])
+    elseif head[1] == ticket then
+      return 1
+    elseif redis.call('ZSCORE', queue, ticket) == false then
+      return -1
+    else
+      return 0
+    end
+  end
+end
+"""
+
 # KEYS: counter, queue (zset ticket->ticket), deadlines (hash ticket->unix time)
 # ARGV: deadline, key expiry seconds
 ISSUE = """
@@ -31,28 +53,16 @@ local ticket = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], ticket, ticket)
 redis.call('HSET', KEYS[3], ticket, ARGV[1])
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
-return ticket
 """
 
-# ARGV: ticket, now. Returns 1 if the ticket is at the head (acquired), 0 if it must
-# wait, -1 if it expired. Expired tickets at the head are dropped on the way.
-TRY_ACQUIRE = """
-while true do
-  local head = redis.call('ZRANGE', KEYS[1], 0, 0)
-  if #head == 0 then return -1 end
-  local deadline = tonumber(redis.call('HGET', KEYS[2], head[1]) or '0')
-  if deadline < tonumber(ARGV[2]) then
-    redis.call('ZREM', KEYS[1], head[1])
-    redis.call('HDEL', KEYS[2], head[1])
-  elseif head[1] == ARGV[1] then
-    return 1
-  elseif redis.call('ZSCORE', KEYS[1], ARGV[1]) == false then
-    return -1
-  else
-    return 0
-  end
-end
-"""
+# Issues a ticket and tries it in one round trip (most turns find the queue empty).
+# ARGV: deadline, key expiry seconds, now. Returns {ticket, turn}.
+ISSUE_AND_TRY = (
+    TURN + ISSUE + "return {ticket, turn(KEYS[2], KEYS[3], tostring(ticket), tonumber(ARGV[3]))}"
+)
+
+# KEYS: queue, deadlines. ARGV: ticket, now.
+TRY_ACQUIRE = TURN + "return turn(KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2]))"
 
 # ARGV: ticket, new deadline. Renews a live ticket's lease (never revives a dropped one).
 RENEW = """
@@ -78,11 +88,17 @@ POLL_SECONDS = 0.02
 LEASE_SECONDS = 6.0
 
 
+def _issue_args(lifetime: float) -> list[float]:
+    expiry = max(1, int(lifetime * 4))  # outlives every ticket it holds
+    return [time.time() + min(lifetime, LEASE_SECONDS), expiry]
+
+
 class RedisTicketLocks:
     def __init__(self, client: redis.Redis, prefix: str = "cx:ticketlock") -> None:
         self.client = client
         self.prefix = prefix
-        self._issue = client.register_script(ISSUE)
+        self._issue = client.register_script(ISSUE + "return ticket")
+        self._issue_and_try = client.register_script(ISSUE_AND_TRY)
         self._try = client.register_script(TRY_ACQUIRE)
         self._release = client.register_script(RELEASE)
         self._renew = client.register_script(RENEW)
@@ -92,9 +108,14 @@ class RedisTicketLocks:
         return [f"{base}:counter", f"{base}:queue", f"{base}:deadlines"]
 
     def issue_ticket(self, conversation_id: str, lifetime: float) -> int:
-        expiry = max(1, int(lifetime * 4))  # outlives every ticket it holds
-        deadline = time.time() + min(lifetime, LEASE_SECONDS)
-        return int(self._issue(self.keys(conversation_id), [deadline, expiry]))
+        return int(self._issue(self.keys(conversation_id), _issue_args(lifetime)))
+
+    def issue_and_try(self, conversation_id: str, lifetime: float) -> tuple[int, int]:
+        """`issue_ticket` then `try_acquire`, atomically: (ticket, state)."""
+        ticket, state = self._issue_and_try(
+            self.keys(conversation_id), [*_issue_args(lifetime), time.time()]
+        )
+        return int(ticket), int(state)
 
     def renew(self, conversation_id: str, ticket: int, until: float) -> bool:
         keys = self.keys(conversation_id)[1:]
@@ -111,13 +132,14 @@ class RedisTicketLocks:
     async def lock(self, conversation_id: str, lock_lifetime: float) -> AsyncIterator[TicketLock]:
         """Waits for this conversation's earlier turns, on any replica, to finish."""
         try:
-            ticket = self.issue_ticket(conversation_id, lock_lifetime)
+            ticket, state = self.issue_and_try(conversation_id, lock_lifetime)
         except redis.RedisError as error:
             raise LockError(f"Error while acquiring lock: {type(error).__name__}") from error
         heartbeat = asyncio.create_task(self._keep_alive(conversation_id, ticket, lock_lifetime))
         try:
-            while (state := self.try_acquire(conversation_id, ticket)) == 0:
+            while state == 0:
                 await asyncio.sleep(POLL_SECONDS)
+                state = self.try_acquire(conversation_id, ticket)
             if state < 0:
                 raise LockError(f"ticket {ticket} expired while waiting for its turn")
             yield TicketLock(conversation_id)

@@ -139,3 +139,14 @@ def test_an_unreachable_redis_is_a_lock_error_not_a_hang() -> None:
 
     with pytest.raises(LockError):
         asyncio.run(main())
+
+
+def test_issuing_tries_the_ticket_in_the_same_step(replicas: list[RedisTicketLocks]) -> None:
+    """Most turns find their conversation free: one round trip issues and acquires."""
+    first, state = replicas[0].issue_and_try("one-step", lifetime=30)
+    assert state == 1, "an empty queue: acquired at once"
+    second, state = replicas[1].issue_and_try("one-step", lifetime=30)
+    assert (second, state) == (first + 1, 0), "behind the first: it waits"
+    replicas[0].release("one-step", first)
+    assert replicas[1].try_acquire("one-step", second) == 1
+    replicas[1].release("one-step", second)
