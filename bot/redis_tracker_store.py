@@ -39,7 +39,7 @@ def merge_events(prior: list[Event], current: list[Event]) -> list[Event]:
     last = prior[-1].get("timestamp") or 0
     past = list(takewhile(lambda e: (e.get("timestamp") or 0) <= last, current))
     if len(past) == len(prior) and all(
-        _identity(a) == _identity(b) for a, b in zip(past, prior, strict=True)
+        a == b or _identity(a) == _identity(b) for a, b in zip(past, prior, strict=True)
     ):
         return current
     merged = list(prior)
