@@ -94,7 +94,7 @@ def build_tracker_store(
     if settings.database_url is None:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
     # SQLTrackerStore takes a complete database URL in `host`.
-    return SQLTrackerStore(
+    return MaskingSQLTrackerStore(
         domain=domain, event_broker=event_broker, host=settings.tracker_database_url
     )
 
@@ -110,6 +110,13 @@ def build_lock_store(settings: Settings) -> LockStore:
 def masked_copy(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker:
     events = mask_events([event.as_dict() for event in tracker.events])
     return DialogueStateTracker.from_dict(tracker.sender_id, events, domain.slots)
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store, storing every conversation with identifiers masked."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(masked_copy(tracker, self.domain))
 
 
 class StoreUnavailable(RuntimeError):
@@ -143,17 +150,14 @@ class ConfiguredTrackerStore(TrackerStore):
         return self._store
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Stores the conversation with identifiers masked (bot.privacy).
+        """Stores the conversation; the backend masks identifiers (bot.privacy).
 
         Never over a conversation that could not be read this turn: Rasa would be
         saving a fresh tracker it started in place of the stored one."""
         if tracker.sender_id in self._unreadable:
             self._unreadable.discard(tracker.sender_id)
             raise StoreUnavailable("the conversation could not be read; not overwriting it")
-        if isinstance(self._store, MaskingRedisTrackerStore):
-            await self._store.save(tracker)  # masks the serialised events itself
-        else:
-            await self._store.save(masked_copy(tracker, self.domain))
+        await self._store.save(tracker)  # each backend masks what it stores
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         try:
