@@ -46,19 +46,18 @@ local function turn(queue, deadlines, ticket, now)
 end
 """
 
+# Issues a ticket and tries it in one round trip (most turns find the queue empty).
 # KEYS: counter, queue (zset ticket->ticket), deadlines (hash ticket->unix time)
-# ARGV: deadline, key expiry seconds
-ISSUE = """
+# ARGV: deadline, key expiry seconds, now. Returns {ticket, turn}.
+ISSUE_AND_TRY = (
+    TURN
+    + """
 local ticket = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], ticket, ticket)
 redis.call('HSET', KEYS[3], ticket, ARGV[1])
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+return {ticket, turn(KEYS[2], KEYS[3], tostring(ticket), tonumber(ARGV[3]))}
 """
-
-# Issues a ticket and tries it in one round trip (most turns find the queue empty).
-# ARGV: deadline, key expiry seconds, now. Returns {ticket, turn}.
-ISSUE_AND_TRY = (
-    TURN + ISSUE + "return {ticket, turn(KEYS[2], KEYS[3], tostring(ticket), tonumber(ARGV[3]))}"
 )
 
 # KEYS: queue, deadlines. ARGV: ticket, now.
@@ -97,7 +96,6 @@ class RedisTicketLocks:
     def __init__(self, client: redis.Redis, prefix: str = "cx:ticketlock") -> None:
         self.client = client
         self.prefix = prefix
-        self._issue = client.register_script(ISSUE + "return ticket")
         self._issue_and_try = client.register_script(ISSUE_AND_TRY)
         self._try = client.register_script(TRY_ACQUIRE)
         self._release = client.register_script(RELEASE)
@@ -107,11 +105,8 @@ class RedisTicketLocks:
         base = f"{self.prefix}:{conversation_id}"
         return [f"{base}:counter", f"{base}:queue", f"{base}:deadlines"]
 
-    def issue_ticket(self, conversation_id: str, lifetime: float) -> int:
-        return int(self._issue(self.keys(conversation_id), _issue_args(lifetime)))
-
     def issue_and_try(self, conversation_id: str, lifetime: float) -> tuple[int, int]:
-        """`issue_ticket` then `try_acquire`, atomically: (ticket, state)."""
+        """Issues this turn's ticket and tries it, atomically: (ticket, state)."""
         ticket, state = self._issue_and_try(
             self.keys(conversation_id), [*_issue_args(lifetime), time.time()]
         )

@@ -45,7 +45,6 @@ VALIDATE_TIMEOUT = 5 * 60
 TEST_TIMEOUT = 20 * 60
 LOG_TAIL_LINES = 200
 MAX_PROBLEMS = 3
-# Where `make train` (cwd = repo root) keeps Rasa's training cache by default.
 STORY_TESTS = REPO_ROOT / "tests" / "stories"
 NLU_HOLDOUT = REPO_ROOT / "tests" / "nlu" / "holdout.yml"
 NLU_REPORT = REPO_ROOT / "tests" / "nlu" / "report.py"

@@ -71,8 +71,8 @@ def test_other_conversations_are_not_held_up(replicas: list[RedisTicketLocks]) -
 def test_a_holder_that_died_frees_the_conversation_after_the_lifetime(
     replicas: list[RedisTicketLocks],
 ) -> None:
-    dead = replicas[0].issue_ticket("orphaned", lifetime=0.3)  # SIGKILLed mid-turn
-    assert replicas[0].try_acquire("orphaned", dead) == 1
+    _, state = replicas[0].issue_and_try("orphaned", lifetime=0.3)  # SIGKILLed mid-turn
+    assert state == 1
 
     async def next_turn() -> str:
         async with replicas[1].lock("orphaned", lock_lifetime=30):
@@ -85,8 +85,8 @@ def test_a_killed_holder_lapses_within_its_lease_not_the_lock_lifetime(
     replicas: list[RedisTicketLocks], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(redis_lock, "LEASE_SECONDS", 0.6)
-    dead = replicas[0].issue_ticket("killed", lifetime=60)  # nobody renews it: SIGKILL
-    assert replicas[0].try_acquire("killed", dead) == 1
+    _, state = replicas[0].issue_and_try("killed", lifetime=60)  # nobody renews it: SIGKILL
+    assert state == 1
 
     async def next_turn() -> float:
         started = asyncio.get_running_loop().time()
