@@ -39,11 +39,12 @@ JSON_VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=12,
 )
-# What an HTTP client can put in a header: visible Latin-1, no line breaks.
+# What an HTTP client can put in a header: visible Latin-1, no line breaks, and no
+# leading whitespace (requests refuses that itself, NEL and NBSP included).
 HEADER_TEXT = st.text(
     st.characters(min_codepoint=0x20, max_codepoint=0xFF, blacklist_characters="\x7f"),
     max_size=40,
-)
+).map(str.lstrip)
 
 
 def body_strategy(operation: dict[str, Any]) -> st.SearchStrategy[Any]:
