@@ -33,8 +33,8 @@ from sqlalchemy import Column, Float, MetaData, String, Table, delete, func, ins
 from bot.db import engine_for
 from bot.insights.summaries import refresh_summaries, summarize, upsert_summaries
 from bot.insights.tracker_source import EVENTS as EVENT_ROWS
+from bot.redis_clients import TRACKER_REDIS_DB_OFFSET, redis_kwargs
 from bot.settings import Settings, get_settings
-from bot.stores import TRACKER_REDIS_DB_OFFSET, redis_kwargs
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ import redis
 from sqlalchemy import text
 
 from bot.db import engine_for
+from bot.redis_clients import LOCK_REDIS_DB_OFFSET, TRACKER_REDIS_DB_OFFSET, redis_client
 from bot.settings import Settings
-from bot.stores import LOCK_REDIS_DB_OFFSET, TRACKER_REDIS_DB_OFFSET, redis_client
 
 # A store that does not answer within this is down for the person waiting.
 PROBE_TIMEOUT_SECONDS = 1.0

@@ -13,20 +13,22 @@ import logging
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
-import redis
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, InMemoryLockStore, LockStore
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from bot import speedups
 from bot.privacy import mask_events
+from bot.redis_clients import (
+    LOCK_REDIS_DB_OFFSET,
+    TRACKER_REDIS_DB_OFFSET,
+    redis_client,
+    redis_kwargs,
+)
 from bot.redis_lock import RaceSafeRedisLockStore
 from bot.redis_tracker_store import MaskingRedisTrackerStore
 from bot.settings import Settings, get_settings
@@ -35,44 +37,6 @@ log = logging.getLogger(__name__)
 
 # The Rasa server imports this module (bot/endpoints.yml) before it serves anything.
 speedups.install()
-
-# Tracker, lock and action cache share one Redis; separate logical databases keep
-# their keys apart and let an operator flush one without the others.
-TRACKER_REDIS_DB_OFFSET = 0
-LOCK_REDIS_DB_OFFSET = 1
-
-
-def redis_kwargs(url: str, db_offset: int = 0) -> dict[str, Any]:
-    """Split a redis:// URL into the keyword arguments Rasa's Redis stores take."""
-    parts = urlsplit(url)
-    base_db = int(parts.path.lstrip("/") or 0)
-    return {
-        "host": parts.hostname or "localhost",
-        "port": parts.port or 6379,
-        "db": base_db + db_offset,
-        "username": unquote(parts.username) if parts.username else None,
-        "password": unquote(parts.password) if parts.password else None,
-        "use_ssl": parts.scheme == "rediss",
-    }
-
-
-def redis_client(url: str, db_offset: int = 0, timeout: float = 1.0) -> redis.Redis:
-    """A client of the shared Redis with bounded waits and one retry on a dropped
-    connection: after a Redis restart every pooled connection is dead, and without the
-    retry the first command on each would fail although Redis is back."""
-    kwargs = redis_kwargs(url, db_offset)
-    return redis.Redis(
-        host=kwargs["host"],
-        port=kwargs["port"],
-        db=kwargs["db"],
-        username=kwargs["username"],
-        password=kwargs["password"],
-        ssl=kwargs["use_ssl"],
-        socket_timeout=timeout,
-        socket_connect_timeout=timeout,
-        retry=Retry(NoBackoff(), 1),
-        retry_on_error=[redis.ConnectionError],
-    )
 
 
 def build_tracker_store(

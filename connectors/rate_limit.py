@@ -12,8 +12,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from bot.redis_clients import LOCK_REDIS_DB_OFFSET, redis_client
 from bot.settings import Settings
-from bot.stores import LOCK_REDIS_DB_OFFSET, redis_client
 
 WINDOW_SECONDS = 60
 KEY_PREFIX = "cx:rate"

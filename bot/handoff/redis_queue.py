@@ -119,7 +119,7 @@ class RedisHandoffQueue:
         share, kept apart from the conversations themselves."""
         # bot.stores imports Rasa; only processes that use Redis pay for it, as in
         # bot.insights.tracker_source.
-        from bot.stores import LOCK_REDIS_DB_OFFSET, redis_client
+        from bot.redis_clients import LOCK_REDIS_DB_OFFSET, redis_client
 
         assert settings.redis_url, "RedisHandoffQueue needs REDIS_URL"
         client = redis_client(settings.redis_url, LOCK_REDIS_DB_OFFSET)

@@ -99,7 +99,7 @@ def _parse_event(data: str | None) -> Event | None:
 def redis_tracker_client(settings: Settings) -> Any:
     """A client of the tracker's Redis database (imported late: bot.stores pulls in Rasa,
     which the web app otherwise never loads)."""
-    from bot.stores import TRACKER_REDIS_DB_OFFSET, redis_client
+    from bot.redis_clients import TRACKER_REDIS_DB_OFFSET, redis_client
 
     assert settings.redis_url
     return redis_client(settings.redis_url, TRACKER_REDIS_DB_OFFSET, timeout=10)

@@ -20,8 +20,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy import mask_events
+from bot.redis_clients import redis_kwargs
 from bot.redis_tracker_store import MaskingRedisTrackerStore, merge_events
-from bot.stores import redis_kwargs
 
 
 def _session(start: float, *texts: str) -> list[Event]:

@@ -20,9 +20,9 @@ from sqlalchemy.exc import OperationalError
 from bot import retention
 from bot.insights.analytics import Filters, figures
 from bot.insights.summaries import refresh_summaries
+from bot.redis_clients import redis_kwargs
 from bot.retention import purge, purge_redis, purge_sql
 from bot.settings import Settings
-from bot.stores import redis_kwargs
 
 DAY = 86400.0
 NOW = time.time()

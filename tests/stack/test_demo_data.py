@@ -25,8 +25,8 @@ from bot.insights.demo import SCRIPT_FILE, Replayed, Script, Step, load_scripts,
 from bot.insights.models import DEMO_PREFIX, ConversationSummary, SurveyResponse, utcnow
 from bot.insights.summaries import ensure_tables, refresh_summaries
 from bot.insights.tracker_source import EVENTS, iter_redis, iter_sql
+from bot.redis_clients import redis_kwargs
 from bot.settings import REPO_ROOT, Settings, get_settings
-from bot.stores import redis_kwargs
 from tests.bot.insights.conversations import bot, save_to_rasa_store, slot, user
 from tests.support.stack import Stack, free_port, start_stack, stop_stack
 

@@ -23,8 +23,8 @@ from bot.insights.export import quarterly_rows
 from bot.insights.models import ConversationSummary, SurveyResponse
 from bot.insights.summaries import refresh_summaries
 from bot.insights.tracker_source import EVENTS, iter_conversations, iter_redis, iter_sql
+from bot.redis_clients import redis_kwargs
 from bot.settings import get_settings
-from bot.stores import redis_kwargs
 from tests.bot.insights.conversations import D2, conversations, save_to_rasa_store
 
 # A Redis database of its own, so the stack's conversations (database 0) are never read.

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from bot.db import session_scope
 from bot.privacy import IDENTITY_ANSWER
+from bot.redis_clients import redis_kwargs
 from bot.settings import get_settings
-from bot.stores import redis_kwargs
 from bot.studio.checks import normalize
 from bot.studio.inbox import (
     InboxMessage,
