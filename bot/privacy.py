@@ -84,10 +84,12 @@ IDENTITY_ANSWER = "[identity details, not kept]"
 NAVIGATION_FORM = "life_experience_form"
 
 
-def mask_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Serialised events as they may be stored: identifiers masked, identity answers dropped."""
+def mask_events(
+    events: list[dict[str, Any]], active_loop: str | None = None
+) -> list[dict[str, Any]]:
+    """Serialised events as they may be stored: identifiers masked, identity answers
+    dropped. `active_loop` is the form running before the first of them, if any."""
     masked = []
-    active_loop: str | None = None
     for event in events:
         if event.get("event") == "active_loop":
             active_loop = event.get("name")

@@ -19,10 +19,15 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import redis
+import redis.asyncio as aioredis
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+from redis.commands.core import AsyncScript
+
+from bot.redis_clients import LoopBoundRedis
 
 # Whose turn it is: 1 if `ticket` is at the head of the queue (acquired), 0 if it must
 # wait, -1 if it expired. Expired tickets at the head are dropped on the way.
@@ -93,55 +98,59 @@ def _issue_args(lifetime: float) -> list[float]:
 
 
 class RedisTicketLocks:
-    def __init__(self, client: redis.Redis, prefix: str = "cx:ticketlock") -> None:
-        self.client = client
+    def __init__(self, redis_: LoopBoundRedis, prefix: str = "cx:ticketlock") -> None:
+        self.redis = redis_
         self.prefix = prefix
-        self._issue_and_try = client.register_script(ISSUE_AND_TRY)
-        self._try = client.register_script(TRY_ACQUIRE)
-        self._release = client.register_script(RELEASE)
-        self._renew = client.register_script(RENEW)
+        self._scripts: tuple[aioredis.Redis, dict[str, AsyncScript]] | None = None
 
     def keys(self, conversation_id: str) -> list[str]:
         base = f"{self.prefix}:{conversation_id}"
         return [f"{base}:counter", f"{base}:queue", f"{base}:deadlines"]
 
-    def issue_and_try(self, conversation_id: str, lifetime: float) -> tuple[int, int]:
+    async def _run(self, script: str, keys: list[str], args: list[Any]) -> Any:
+        """One atomic step; the scripts are registered once per client (event loop)."""
+        client = self.redis.client()
+        if self._scripts is None or self._scripts[0] is not client:
+            sources = (ISSUE_AND_TRY, TRY_ACQUIRE, RELEASE, RENEW)
+            self._scripts = (client, {src: client.register_script(src) for src in sources})
+        return await self._scripts[1][script](keys=keys, args=args)
+
+    async def issue_and_try(self, conversation_id: str, lifetime: float) -> tuple[int, int]:
         """Issues this turn's ticket and tries it, atomically: (ticket, state)."""
-        ticket, state = self._issue_and_try(
-            self.keys(conversation_id), [*_issue_args(lifetime), time.time()]
-        )
+        keys = self.keys(conversation_id)
+        ticket, state = await self._run(ISSUE_AND_TRY, keys, [*_issue_args(lifetime), time.time()])
         return int(ticket), int(state)
 
-    def renew(self, conversation_id: str, ticket: int, until: float) -> bool:
+    async def renew(self, conversation_id: str, ticket: int, until: float) -> bool:
         keys = self.keys(conversation_id)[1:]
-        return bool(self._renew(keys, [ticket, min(until, time.time() + LEASE_SECONDS)]))
+        return bool(await self._run(RENEW, keys, [ticket, min(until, time.time() + LEASE_SECONDS)]))
 
-    def try_acquire(self, conversation_id: str, ticket: int) -> int:
+    async def try_acquire(self, conversation_id: str, ticket: int) -> int:
         keys = self.keys(conversation_id)[1:]
-        return int(self._try(keys, [ticket, time.time()]))
+        return int(await self._run(TRY_ACQUIRE, keys, [ticket, time.time()]))
 
-    def release(self, conversation_id: str, ticket: int) -> None:
-        self._release(self.keys(conversation_id), [ticket])
+    async def release(self, conversation_id: str, ticket: int) -> None:
+        await self._run(RELEASE, self.keys(conversation_id), [ticket])
 
     @asynccontextmanager
     async def lock(self, conversation_id: str, lock_lifetime: float) -> AsyncIterator[TicketLock]:
         """Waits for this conversation's earlier turns, on any replica, to finish."""
         try:
-            ticket, state = self.issue_and_try(conversation_id, lock_lifetime)
+            ticket, state = await self.issue_and_try(conversation_id, lock_lifetime)
         except redis.RedisError as error:
             raise LockError(f"Error while acquiring lock: {type(error).__name__}") from error
         heartbeat = asyncio.create_task(self._keep_alive(conversation_id, ticket, lock_lifetime))
         try:
             while state == 0:
                 await asyncio.sleep(POLL_SECONDS)
-                state = self.try_acquire(conversation_id, ticket)
+                state = await self.try_acquire(conversation_id, ticket)
             if state < 0:
                 raise LockError(f"ticket {ticket} expired while waiting for its turn")
             yield TicketLock(conversation_id)
         finally:
             heartbeat.cancel()
             with contextlib.suppress(redis.RedisError):  # else its lease frees the queue
-                self.release(conversation_id, ticket)
+                await self.release(conversation_id, ticket)
 
     async def _keep_alive(self, conversation_id: str, ticket: int, lifetime: float) -> None:
         """Renews the lease while this process lives, up to the lock lifetime."""
@@ -149,14 +158,14 @@ class RedisTicketLocks:
         while time.time() < until:
             await asyncio.sleep(LEASE_SECONDS / 3)
             with contextlib.suppress(redis.RedisError):
-                await asyncio.to_thread(self.renew, conversation_id, ticket, until)
+                await self.renew(conversation_id, ticket, until)
 
 
 class RaceSafeRedisLockStore(LockStore):
     """Rasa's lock store interface over RedisTicketLocks; Rasa only ever calls lock()."""
 
-    def __init__(self, client: redis.Redis, prefix: str = "cx:ticketlock") -> None:
-        self.tickets = RedisTicketLocks(client, prefix)
+    def __init__(self, redis_: LoopBoundRedis, prefix: str = "cx:ticketlock") -> None:
+        self.tickets = RedisTicketLocks(redis_, prefix)
         super().__init__()
 
     @asynccontextmanager
@@ -172,10 +181,10 @@ class RaceSafeRedisLockStore(LockStore):
     def get_lock(self, conversation_id: str) -> TicketLock | None:
         """A held or awaited lock, else None (ticket details stay in Redis)."""
         queue = self.tickets.keys(conversation_id)[1]
-        return TicketLock(conversation_id) if self.tickets.client.zcard(queue) else None
+        return TicketLock(conversation_id) if self.tickets.redis.blocking().zcard(queue) else None
 
     def delete_lock(self, conversation_id: str) -> None:
-        self.tickets.client.delete(*self.tickets.keys(conversation_id))
+        self.tickets.redis.blocking().delete(*self.tickets.keys(conversation_id))
 
     def save_lock(self, lock: TicketLock) -> None:
         raise NotImplementedError("tickets are issued atomically by lock(), never saved whole")

@@ -26,7 +26,7 @@ from bot.privacy import mask_events
 from bot.redis_clients import (
     LOCK_REDIS_DB_OFFSET,
     TRACKER_REDIS_DB_OFFSET,
-    redis_client,
+    LoopBoundRedis,
     redis_kwargs,
 )
 from bot.redis_lock import RaceSafeRedisLockStore
@@ -44,6 +44,7 @@ def build_tracker_store(
 ) -> TrackerStore:
     if settings.redis_url:
         store = MaskingRedisTrackerStore(
+            client=LoopBoundRedis(settings.redis_url, TRACKER_REDIS_DB_OFFSET, timeout=5),
             domain=domain or Domain.empty(),
             event_broker=event_broker,
             record_exp=settings.tracker_ttl_seconds,
@@ -53,7 +54,7 @@ def build_tracker_store(
         # Rasa's client has no timeout and no retry: a dead connection after a Redis
         # restart would make the next read fail, and Rasa would then start the
         # conversation afresh in memory and overwrite the stored one.
-        store.red = redis_client(settings.redis_url, TRACKER_REDIS_DB_OFFSET, timeout=5)
+        store.red = store.client.blocking()
         return store
     if settings.database_url is None:
         settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -66,8 +67,9 @@ def build_tracker_store(
 def build_lock_store(settings: Settings) -> LockStore:
     if settings.redis_url:
         # Not Rasa's RedisLockStore: it is not race-safe across replicas (bot.redis_lock).
-        client = redis_client(settings.redis_url, LOCK_REDIS_DB_OFFSET, timeout=5)
-        return RaceSafeRedisLockStore(client)
+        return RaceSafeRedisLockStore(
+            LoopBoundRedis(settings.redis_url, LOCK_REDIS_DB_OFFSET, timeout=5)
+        )
     return InMemoryLockStore()
 
 

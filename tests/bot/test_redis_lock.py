@@ -6,10 +6,10 @@ import asyncio
 import uuid
 
 import pytest
-import redis
 from rasa.core.lock_store import LockError
 
 from bot import redis_lock
+from bot.redis_clients import LoopBoundRedis
 from bot.redis_lock import RedisTicketLocks
 from tests.support.stack import free_port
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 def replicas(redis_url: str) -> list[RedisTicketLocks]:
     """Two lock clients with their own connections, as two Rasa processes have."""
     prefix = f"test:ticketlock:{uuid.uuid4().hex}"
-    return [RedisTicketLocks(redis.Redis.from_url(redis_url), prefix) for _ in range(2)]
+    return [RedisTicketLocks(LoopBoundRedis(redis_url), prefix) for _ in range(2)]
 
 
 def test_turns_of_one_conversation_never_overlap_and_keep_their_order(
@@ -71,7 +71,7 @@ def test_other_conversations_are_not_held_up(replicas: list[RedisTicketLocks]) -
 def test_a_holder_that_died_frees_the_conversation_after_the_lifetime(
     replicas: list[RedisTicketLocks],
 ) -> None:
-    _, state = replicas[0].issue_and_try("orphaned", lifetime=0.3)  # SIGKILLed mid-turn
+    _, state = asyncio.run(replicas[0].issue_and_try("orphaned", lifetime=0.3))  # SIGKILLed
     assert state == 1
 
     async def next_turn() -> str:
@@ -85,7 +85,7 @@ def test_a_killed_holder_lapses_within_its_lease_not_the_lock_lifetime(
     replicas: list[RedisTicketLocks], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(redis_lock, "LEASE_SECONDS", 0.6)
-    _, state = replicas[0].issue_and_try("killed", lifetime=60)  # nobody renews it: SIGKILL
+    _, state = asyncio.run(replicas[0].issue_and_try("killed", lifetime=60))  # SIGKILLed
     assert state == 1
 
     async def next_turn() -> float:
@@ -125,13 +125,11 @@ def test_the_last_one_out_leaves_no_keys(replicas: list[RedisTicketLocks]) -> No
             pass
 
     asyncio.run(main())
-    assert replicas[0].client.keys(f"{replicas[0].prefix}:*") == []
+    assert replicas[0].redis.blocking().keys(f"{replicas[0].prefix}:*") == []
 
 
 def test_an_unreachable_redis_is_a_lock_error_not_a_hang() -> None:
-    locks = RedisTicketLocks(
-        redis.Redis(port=free_port(), socket_connect_timeout=0.5, socket_timeout=0.5)
-    )
+    locks = RedisTicketLocks(LoopBoundRedis(f"redis://127.0.0.1:{free_port()}", timeout=0.5))
 
     async def main() -> None:
         async with locks.lock("any", lock_lifetime=30):
@@ -143,10 +141,14 @@ def test_an_unreachable_redis_is_a_lock_error_not_a_hang() -> None:
 
 def test_issuing_tries_the_ticket_in_the_same_step(replicas: list[RedisTicketLocks]) -> None:
     """Most turns find their conversation free: one round trip issues and acquires."""
-    first, state = replicas[0].issue_and_try("one-step", lifetime=30)
-    assert state == 1, "an empty queue: acquired at once"
-    second, state = replicas[1].issue_and_try("one-step", lifetime=30)
-    assert (second, state) == (first + 1, 0), "behind the first: it waits"
-    replicas[0].release("one-step", first)
-    assert replicas[1].try_acquire("one-step", second) == 1
-    replicas[1].release("one-step", second)
+
+    async def main() -> None:
+        first, state = await replicas[0].issue_and_try("one-step", lifetime=30)
+        assert state == 1, "an empty queue: acquired at once"
+        second, state = await replicas[1].issue_and_try("one-step", lifetime=30)
+        assert (second, state) == (first + 1, 0), "behind the first: it waits"
+        await replicas[0].release("one-step", first)
+        assert await replicas[1].try_acquire("one-step", second) == 1
+        await replicas[1].release("one-step", second)
+
+    asyncio.run(main())

@@ -6,12 +6,15 @@ import asyncio
 import json
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from rasa.core.tracker_store import RedisTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActiveLoop,
     BotUttered,
     Event,
     SessionStarted,
@@ -19,8 +22,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.privacy import mask_events
-from bot.redis_clients import redis_kwargs
+from bot.privacy import IDENTITY_ANSWER, mask_events
+from bot.redis_clients import LoopBoundRedis, redis_kwargs
 from bot.redis_tracker_store import MaskingRedisTrackerStore, merge_events
 
 
@@ -71,7 +74,9 @@ def stores(redis_url: str) -> Iterator[tuple[RedisTrackerStore, MaskingRedisTrac
     prefix = f"test{uuid.uuid4().hex[:8]}"
     kwargs = {**redis_kwargs(redis_url), "record_exp": 3600}
     rasa = RedisTrackerStore(Domain.empty(), key_prefix=prefix + "rasa", **kwargs)
-    ours = MaskingRedisTrackerStore(Domain.empty(), key_prefix=prefix + "ours", **kwargs)
+    ours = MaskingRedisTrackerStore(
+        Domain.empty(), key_prefix=prefix + "ours", client=LoopBoundRedis(redis_url), **kwargs
+    )
     assert rasa.key_prefix != ours.key_prefix
     yield rasa, ours
     for key in ours.red.scan_iter(f"{prefix}*"):
@@ -104,3 +109,89 @@ def test_a_conversation_over_sessions_is_stored_as_rasa_stores_it(
     latest = asyncio.run(ours.retrieve("someone"))
     assert latest is not None and latest.latest_message.text == "thanks"
     assert ours.red.ttl(ours.key_prefix + "someone") > 0
+
+
+def _lookup_session(start: float) -> list[Event]:
+    """A session whose status lookup asks for identity details over two turns."""
+    return [
+        ActionExecuted("action_session_start", timestamp=start),
+        SessionStarted(timestamp=start + 0.1),
+        ActionExecuted("action_listen", timestamp=start + 0.2),
+        UserUttered("where is my passport", {"name": "passport"}, timestamp=start + 1),
+        ActionExecuted("passport_form", timestamp=start + 1.1),
+        ActiveLoop("passport_form", timestamp=start + 1.2),
+        ActionExecuted("action_listen", timestamp=start + 1.3),
+        UserUttered("Rivera", {"name": "inform"}, timestamp=start + 2),
+        ActionExecuted("passport_form", timestamp=start + 2.1),
+        ActionExecuted("action_listen", timestamp=start + 2.2),
+        UserUttered("my ssn is 123-45-6789", {"name": "inform"}, timestamp=start + 3),
+        ActionExecuted("passport_form", timestamp=start + 3.1),
+        ActiveLoop(None, timestamp=start + 3.2),
+        ActionExecuted("action_listen", timestamp=start + 3.3),
+        UserUttered("thanks, my email is a.rivera@example.com", timestamp=start + 4),
+        BotUttered("You're welcome", timestamp=start + 4.1),
+        ActionExecuted("action_listen", timestamp=start + 4.2),
+    ]
+
+
+@pytest.mark.integration
+def test_the_tracker_read_this_turn_is_saved_as_rasa_saves_it_without_a_second_read(
+    stores: tuple[RedisTrackerStore, MaskingRedisTrackerStore],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As the Rasa server does: read the latest session, add this turn's events to that
+    same tracker, save it. Identity answers in a turn after the form started (in an
+    earlier turn) are still dropped, and the save does not read the conversation again."""
+    rasa, ours = stores
+    events = _lookup_session(100) + _lookup_session(200)
+    masked = [Event.from_parameters(e) for e in mask_events(_dicts(events))]
+    turns = (3, 7, 10, 14, 17, 20, 24, 27, 31, 34)  # the second session starts at 17
+
+    reads = 0
+    read = aioredis.Redis.get
+
+    async def counted_get(client: aioredis.Redis, *args: Any) -> Any:
+        nonlocal reads
+        reads += 1
+        return await read(client, *args)
+
+    monkeypatch.setattr(aioredis.Redis, "get", counted_get)
+
+    async def converse(store: RedisTrackerStore, timeline: list[Event]) -> dict:
+        done = 0
+        for end in turns:
+            tracker = await store.retrieve("someone") or _tracker([])
+            for event in timeline[done:end]:
+                tracker.update(event)
+            await store.save(tracker)
+            done = end
+        return json.loads(store.red.get(store.key_prefix + "someone"))
+
+    expected = asyncio.run(converse(rasa, masked))
+    stored = asyncio.run(converse(ours, events))
+    assert stored == expected
+    assert reads == len(turns) + 1, "one read a turn, and one for the save of a new conversation"
+    text = json.dumps(stored)
+    assert "123-45" not in text and "Rivera" not in text and "a.rivera@" not in text
+    answers = [e for e in stored["events"] if e.get("text") == IDENTITY_ANSWER]
+    assert len(answers) == 4  # both answers, in both sessions
+
+
+@pytest.mark.integration
+def test_a_tracker_whose_events_were_replaced_is_merged_again(
+    stores: tuple[RedisTrackerStore, MaskingRedisTrackerStore],
+) -> None:
+    _, ours = stores
+    first = _session(100, "hello", "where is my passport")
+
+    async def converse() -> dict:
+        await ours.save(_tracker(first[:7]))
+        tracker = await ours.retrieve("someone")
+        assert tracker is not None
+        tracker.events.clear()  # not the events it read: the remembered ones do not apply
+        for event in first:
+            tracker.update(event)
+        await ours.save(tracker)
+        return json.loads(ours.red.get(ours.key_prefix + "someone"))
+
+    assert asyncio.run(converse())["events"] == _dicts(first)
