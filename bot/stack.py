@@ -94,7 +94,15 @@ def services(settings: Settings, model: Path, token: str) -> list[Service]:
         ),
         Service(
             "actions",
-            [py, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)],
+            [
+                py,
+                "-m",
+                "actions.server",
+                "--actions",
+                "actions",
+                "--port",
+                str(settings.actions_port),
+            ],
             f"{local}:{settings.actions_port}/health",
         ),
         Service(

@@ -9,14 +9,14 @@ Profiling the Rasa server under `make bench` (py-spy), in the order they were fo
   copying slots whenever Rasa builds a tracker (`rasa_internals`); and a new
   connection for every call to the action server (`endpoint_sessions`).
 - then the slowest turns: each full garbage collection walked the ~900,000 objects of
-  the loaded model, stalling every conversation for 0.3-0.9 s (`gc_freeze`).
+  the loaded model, stalling every conversation for 0.3-0.9 s (`model_gc`).
 
 Each keeps Rasa's behaviour exactly; the tests next to them compare with Rasa's own.
 """
 
 from __future__ import annotations
 
-from bot.speedups import endpoint_sessions, gc_freeze, rasa_internals, ted_cache
+from bot.speedups import endpoint_sessions, model_gc, rasa_internals, ted_cache
 
 
 def install() -> None:
@@ -24,4 +24,4 @@ def install() -> None:
     rasa_internals.install()
     ted_cache.install()
     endpoint_sessions.install()
-    gc_freeze.install()
+    model_gc.install()

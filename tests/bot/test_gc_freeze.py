@@ -1,4 +1,4 @@
-"""A loaded model is kept out of full collections; the model it replaces is not."""
+"""What a server loads is kept out of full collections; what a new load replaces is not."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import pytest
 from rasa.core.agent import Agent
 
-from bot.speedups import gc_freeze
+from bot import gc_freeze
+from bot.speedups import model_gc
 
 
 class Node:
@@ -40,9 +41,9 @@ def test_a_loaded_model_is_frozen_and_the_next_load_lets_the_old_one_go() -> Non
     assert len(models) == 1 and gc.get_freeze_count() > 0
 
 
-def test_install_wraps_agent_loading_once() -> None:
-    gc_freeze.install()
+def test_the_rasa_server_freezes_each_model_it_loads() -> None:
+    model_gc.install()
     wrapped = Agent.load_model
-    gc_freeze.install()
+    model_gc.install()
     assert Agent.load_model is wrapped
     assert getattr(Agent.load_model, "_cx_frozen_after", False)
