@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from itertools import islice, takewhile
 from typing import Any
 
-import rasa.shared.core.trackers
 from rasa.core.tracker_store import RedisTrackerStore
+from rasa.shared.core.constants import ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
-from rasa.shared.core.events import ActiveLoop
+from rasa.shared.core.events import ActiveLoop, deserialise_events
 from rasa.shared.core.events import Event as RasaEvent
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -122,19 +122,37 @@ class MaskingRedisTrackerStore(RedisTrackerStore):
     async def _retrieve(
         self, sender_id: str, fetch_all_sessions: bool
     ) -> DialogueStateTracker | None:
-        """Rasa's `_retrieve`, reading without blocking and parsing the JSON once."""
+        """Rasa's `_retrieve`, reading without blocking and parsing the JSON once.
+
+        For the latest session Rasa rebuilds the whole conversation, then rebuilds its
+        latest session again from those events; this rebuilds only that session."""
         raw = await self.client.client().get(self.key_prefix + sender_id)
         if raw is None:
             return None
         data = json.loads(raw)
-        tracker = self.init_tracker(sender_id)
-        tracker.recreate_from_dialogue(Dialogue.from_parameters(data))
-        if not fetch_all_sessions:
-            sessions = rasa.shared.core.trackers.get_trackers_for_conversation_sessions(tracker)
-            if len(sessions) > 1:
-                tracker = sessions[-1]
-        _remember(tracker, data.get("events") or [])
+        events = data.get("events") or []
+        latest = 0 if fetch_all_sessions else _latest_session_start(events)
+        if latest > 0:  # an earlier session (or events before the first) to leave out
+            tracker = DialogueStateTracker.from_events(
+                sender_id,
+                deserialise_events(events[latest:]),
+                self.domain.slots,
+                max_event_history=self.max_event_history,
+            )
+        else:
+            tracker = self.init_tracker(sender_id)
+            tracker.recreate_from_dialogue(Dialogue.from_parameters(data))
+        _remember(tracker, events)
         return tracker
+
+
+def _latest_session_start(events: list[Event]) -> int:
+    """Where Rasa's `get_trackers_for_conversation_sessions` starts the latest session."""
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if event.get("event") == "action" and event.get("name") == ACTION_SESSION_START_NAME:
+            return index
+    return 0
 
 
 def _remember(tracker: DialogueStateTracker, events: list[Event]) -> None:

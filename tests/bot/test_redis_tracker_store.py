@@ -195,3 +195,33 @@ def test_a_tracker_whose_events_were_replaced_is_merged_again(
         return json.loads(ours.red.get(ours.key_prefix + "someone"))
 
     assert asyncio.run(converse())["events"] == _dicts(first)
+
+
+READS = {
+    "one session": _session(100, "hello"),
+    "one session after a first listen": [
+        ActionExecuted("action_listen", timestamp=99),
+        *_session(100, "hello"),
+    ],
+    "three sessions": _session(100, "hello") + _session(200, "hi") + _session(300, "thanks"),
+    "no session start": _session(100, "hello")[2:],
+}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("events", READS.values(), ids=READS.keys())
+def test_a_read_gives_what_rasas_read_gives(
+    stores: tuple[RedisTrackerStore, MaskingRedisTrackerStore], events: list[Event]
+) -> None:
+    rasa, ours = stores
+    stored = json.dumps({"events": _dicts(events), "name": "someone"})
+    for store in (rasa, ours):
+        store.red.set(store.key_prefix + "someone", stored)
+
+    async def read(store: RedisTrackerStore) -> tuple[list[dict], list[dict], dict]:
+        latest = await store.retrieve("someone")
+        full = await store.retrieve_full_tracker("someone")
+        assert latest is not None and full is not None
+        return _dicts(list(latest.events)), _dicts(list(full.events)), latest.current_state()
+
+    assert asyncio.run(read(ours)) == asyncio.run(read(rasa))
