@@ -4,11 +4,12 @@
 Virtual people hold realistic 6-turn conversations (navigation, and status lookups
 that wait on the mock agencies' normal latency, answer cache off) back to back, each
 conversation a new sender. Per concurrency level: messages per second, p50/p95/p99
-latency per message, the p95 of the turns that wait on no agency, and errors (non-200,
-empty reply, or an apology). The stock assistant has no custom actions and a tiny
-model, so the ratio of the two survives a noisy machine better than either figure
-alone. Results: var/results/bench.json and a Markdown table on stdout (copied into
-the README by hand).
+latency per message, the p95 of the turns that wait on no agency, how busy the
+machine's cores were (all processes: at 100% the level is CPU-bound, and a second
+replica can only share the same cores), and errors (non-200, empty reply, or an
+apology). The stock assistant has no custom actions and a tiny model, so the ratio of
+the two survives a noisy machine better than either figure alone. Results:
+var/results/bench.json and a Markdown table on stdout (copied into the README by hand).
 """
 
 from __future__ import annotations
@@ -88,6 +89,25 @@ class Level:
     p95_ms: float
     p99_ms: float
     p95_ms_no_agency: float  # over the turns that wait on no agency
+    cpu_busy_pct: float  # of all the machine's cores, load generator included
+
+
+def cpu_times(stat: str | None = None) -> tuple[int, int]:
+    """(busy, total) time of all cores since boot, in ticks, from /proc/stat's first line;
+    (0, 0) where there is none. Whether a level was CPU-bound decides what its figures say."""
+    if stat is None:
+        try:
+            stat = Path("/proc/stat").read_text()
+        except OSError:
+            return 0, 0
+    ticks = [int(field) for field in stat.split("\n", 1)[0].split()[1:9]]  # guests are in user
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return sum(ticks) - idle, sum(ticks)
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    busy, total = after[0] - before[0], after[1] - before[1]
+    return round(100 * busy / total, 1) if total > 0 else float("nan")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -143,9 +163,9 @@ def measure(
     asyncio.run(drive(urls, scripts, 2, min(5.0, seconds)))  # warm caches and models
     results = []
     for concurrency in levels:
-        started = time.monotonic()
+        started, cpu_before = time.monotonic(), cpu_times()
         timed, errors = asyncio.run(drive(urls, scripts, concurrency, seconds))
-        elapsed = time.monotonic() - started
+        elapsed, cpu_after = time.monotonic() - started, cpu_times()
         latencies = [latency for latency, _ in timed]
         own = [latency for latency, waited in timed if not waited]
         level = Level(
@@ -160,6 +180,7 @@ def measure(
             round(percentile(latencies, 0.95) * 1000, 1),
             round(percentile(latencies, 0.99) * 1000, 1),
             round(percentile(own, 0.95) * 1000, 1),
+            busy_share(cpu_before, cpu_after),
         )
         print(f"  {level}", flush=True)
         results.append(level)
@@ -197,14 +218,14 @@ def stock_assistant(work: Path) -> tuple[subprocess.Popen, str]:
 def table(levels: list[Level]) -> str:
     lines = [
         "| system | replicas | concurrent | msg/s | p50 ms | p95 ms | p99 ms "
-        "| p95 ms, no agency wait | errors |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| p95 ms, no agency wait | CPU busy % | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in levels:
         lines.append(
             f"| {r.system} | {r.replicas} | {r.concurrency} | {r.msgs_per_second} | "
             f"{r.p50_ms} | {r.p95_ms} | {r.p99_ms} | {r.p95_ms_no_agency} | "
-            f"{r.errors}/{r.messages} |"
+            f"{r.cpu_busy_pct} | {r.errors}/{r.messages} |"
         )
     return "\n".join(lines)
 
