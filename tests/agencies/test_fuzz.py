@@ -2,8 +2,8 @@
 
 Bodies are drawn from each operation's request schema (hypothesis-jsonschema) and
 from arbitrary JSON; path, query and header parameters from arbitrary text.
-(schemathesis itself cannot be installed beside Rasa 3.6, which pins jsonschema
-below 4.18; this drives the same idea with the libraries schemathesis builds on.)
+(`test_schemathesis.py` runs schemathesis itself, from a venv of its own; this drives
+the same idea with the libraries schemathesis builds on, and strategies of our own.)
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from agencies.app import app
-from agencies.content import agency_files
-from tests.conftest import AGENCY_ADMIN, AGENCY_KEY
+from tests.conftest import AGENCY_KEY
 from tests.support.services import Service
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("agencies_without_latency")]
 
 SPEC = app.openapi()
 # The admin endpoint injects faults on purpose (500, 503): fuzzing it would test nothing.
@@ -51,21 +50,6 @@ def body_strategy(operation: dict[str, Any]) -> st.SearchStrategy[Any]:
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     rooted = {**schema, "components": SPEC.get("components", {})}
     return from_schema(rooted) | JSON_VALUES
-
-
-@pytest.fixture(scope="module", autouse=True)
-def no_latency(agency_service: Service) -> Any:
-    """The agencies' realistic latency only slows the fuzzing down; put it back after."""
-    admin = {"Authorization": f"Bearer {AGENCY_ADMIN}"}
-    for agency in agency_files():
-        requests.post(
-            f"{agency_service.url}/admin/faults",
-            json={"agency": agency.agency, "latency_ms": 0},
-            headers=admin,
-            timeout=5,
-        ).raise_for_status()
-    yield
-    requests.delete(f"{agency_service.url}/admin/faults", headers=admin, timeout=5)
 
 
 def test_the_fuzz_covers_every_agency() -> None:
