@@ -33,6 +33,7 @@ from bot.handoff.queue import (
     clean_summary,
     clock,
 )
+from bot.redis_clients import LOCK_REDIS_DB_OFFSET, redis_client
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -117,10 +118,6 @@ class RedisHandoffQueue:
     def from_settings(cls, settings: Settings, prefix: str = KEY_PREFIX) -> RedisHandoffQueue:
         """On the Redis database of locks and rate limits: coordination state the replicas
         share, kept apart from the conversations themselves."""
-        # bot.stores imports Rasa; only processes that use Redis pay for it, as in
-        # bot.insights.tracker_source.
-        from bot.redis_clients import LOCK_REDIS_DB_OFFSET, redis_client
-
         assert settings.redis_url, "RedisHandoffQueue needs REDIS_URL"
         client = redis_client(settings.redis_url, LOCK_REDIS_DB_OFFSET)
         return cls(client, prefix, settings.handoff_stale_seconds)

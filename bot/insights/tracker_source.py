@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, inspect, select
 
 from bot.db import engine_for
+from bot.redis_clients import TRACKER_REDIS_DB_OFFSET, redis_client
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -97,10 +98,7 @@ def _parse_event(data: str | None) -> Event | None:
 
 
 def redis_tracker_client(settings: Settings) -> Any:
-    """A client of the tracker's Redis database (imported late: bot.stores pulls in Rasa,
-    which the web app otherwise never loads)."""
-    from bot.redis_clients import TRACKER_REDIS_DB_OFFSET, redis_client
-
+    """A client of the tracker's Redis database."""
     assert settings.redis_url
     return redis_client(settings.redis_url, TRACKER_REDIS_DB_OFFSET, timeout=10)
 
