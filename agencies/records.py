@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from agencies.models import Record
-
-
-def normalise(value: Any) -> str:
-    """Compare names and identifiers without regard to case, accents or spacing."""
-    text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()
-    return "".join(text.lower().split()).replace("-", "")
+from bot.identity_match import comparable, same_fact
 
 
 def find_record(session: Session, agency: str, key: str, **facts: Any) -> Record | None:
@@ -23,12 +17,10 @@ def find_record(session: Session, agency: str, key: str, **facts: Any) -> Record
     The caller cannot tell "no such case" from "details do not match": both are None.
     """
     rows = session.scalars(
-        select(Record).where(Record.agency == agency, Record.lookup_key == normalise(key))
+        select(Record).where(Record.agency == agency, Record.lookup_key == comparable(key))
     )
     for record in rows:
-        if all(
-            normalise(record.identity.get(name, "")) == normalise(v) for name, v in facts.items()
-        ):
+        if all(same_fact(record.identity.get(name, ""), v) for name, v in facts.items()):
             return record
     return None
 

@@ -10,8 +10,8 @@ from agencies.auth import key_hash
 from agencies.content import RECORDS_DIR, agency_files
 from agencies.db import Base, database_url
 from agencies.models import ApiClient, Record
-from agencies.records import normalise
 from bot.db import engine_for, session_scope
+from bot.identity_match import comparable
 from bot.settings import get_settings
 
 CLIENT_NAME = "cx-navigator"
@@ -46,7 +46,7 @@ def seed_agencies(
                     Record(
                         agency=agency.agency,
                         record_id=record.id,
-                        lookup_key=normalise(record.identity[agency.key]),
+                        lookup_key=comparable(record.identity[agency.key]),
                         identity=record.identity,
                         response=record.response,
                     )

@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from bot.identity_match import same_fact
 from bot.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -248,18 +249,9 @@ def failure_reason(error: requests.RequestException) -> str:
     return f"connection failed: {type(error).__name__}"
 
 
-def same(a: Any, b: Any) -> bool:
-    """Identity facts compared the way agencies do: case, spacing and dashes aside."""
-
-    def norm(value: Any) -> str:
-        return "".join(str(value).lower().split()).replace("-", "")
-
-    return norm(a) == norm(b)
-
-
 def require_same_person(pairs: list[tuple[Any, Any]]) -> None:
     """Guard against a back end that answers with someone else's record."""
-    if not all(same(got, asked) for got, asked in pairs):
+    if not all(same_fact(got, asked) for got, asked in pairs):
         raise Unusable("record for another person")
 
 

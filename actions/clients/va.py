@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -35,7 +36,8 @@ class VaClaimClient(AgencyClient):
             self.url(f"/va/services/claims/v2/claims/{identity['claim_id']}"),
             headers={
                 **headers,
-                "X-VA-Last-Name": identity["last_name"],
+                # Header values are Latin-1 on the wire: "Nguyễn" would not even be sent.
+                "X-VA-Last-Name": quote(identity["last_name"], safe=""),
                 "X-VA-Birth-Date": str(identity["date_of_birth"]),
             },
             timeout=self.timeout,

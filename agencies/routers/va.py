@@ -9,6 +9,7 @@ claimPhaseDates with the latest of 8 phases, and tracked items.
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import Response
@@ -30,7 +31,12 @@ router = APIRouter(prefix="/va", tags=["Veterans Affairs"], dependencies=[ApiCli
 )
 def claim(
     claimId: str = Path(..., regex=r"^\d{6,12}$"),
-    x_va_last_name: str = Header(..., min_length=1, max_length=60),
+    x_va_last_name: str = Header(
+        ...,
+        min_length=1,
+        max_length=180,
+        description="Percent-encoded UTF-8 (header values are Latin-1): Nguy%E1%BB%85n",
+    ),
     x_va_birth_date: date = Header(...),
     fault: str | None = Depends(behaviour_of(AGENCY)),
 ) -> Response:
@@ -39,7 +45,7 @@ def claim(
             db,
             AGENCY,
             claimId,
-            last_name=x_va_last_name,
+            last_name=unquote(x_va_last_name),
             date_of_birth=x_va_birth_date.isoformat(),
         )
         return disclose(db, AGENCY, record, fault)

@@ -57,6 +57,16 @@ def test_not_found_is_a_no_match(client: PassportClient) -> None:
     assert client.lookup(**RIVERA).outcome == "no_match"
 
 
+@pytest.mark.parametrize("asked", ["Pena", "PEÑA", "peña"])
+@responses.activate
+def test_the_agencys_spelling_of_a_name_is_the_same_person(
+    client: PassportClient, asked: str
+) -> None:
+    responses.post(URL, json={**BODY, "lastName": "Peña"})
+    result = client.lookup(**{**RIVERA, "last_name": asked})
+    assert (result.outcome, result.reason) == ("found", "")
+
+
 @pytest.mark.parametrize(
     "reply, reason",
     [

@@ -75,6 +75,29 @@ def test_a_wrong_detail_is_no_match(agency_service: Service, lookup: str) -> Non
     assert client(agency_service, lookup).lookup(**identity).outcome == "no_match"
 
 
+NGUYEN_BORN = {"date_of_birth": "1979-07-04"}
+
+
+@pytest.mark.parametrize(
+    "lookup, identity",
+    [
+        ("fema", {"registration_id": "441234568", "last_name": "Ramírez"}),
+        ("fema", {"registration_id": "441234568", "last_name": "RAMIREZ"}),
+        ("passport", {"last_name": "Rivéra", "date_of_birth": "1985-03-14", "ssn_last4": "4821"}),
+        ("va_claim", {"claim_id": "600123456", "last_name": "Nguyễn", **NGUYEN_BORN}),
+        ("va_claim", {"claim_id": "600123456", "last_name": "Ngu-yen", **NGUYEN_BORN}),
+    ],
+    ids=["accent", "capitals", "accent-key", "vietnamese-header", "hyphen-header"],
+)
+def test_a_name_spelled_with_accents_or_capitals_is_found(
+    agency_service: Service, lookup: str, identity: dict
+) -> None:
+    """Issue 22: "Peña" for a record written "Pena" got "the system isn't answering"
+    (the agency matched, the client then took the answer for someone else's)."""
+    result = client(agency_service, lookup).lookup(**identity)
+    assert result.outcome == "found", result.reason
+
+
 @pytest.mark.parametrize(
     "change, reason",
     [
