@@ -107,6 +107,12 @@ class Settings(BaseSettings):
         env="AGENCIES_ADMIN_TOKEN",
         description="Token of the mock agencies' fault-injection endpoint; generated when unset.",
     )
+    actions_token: str | None = Field(
+        None,
+        env="CX_ACTIONS_TOKEN",
+        description="Shared secret the Rasa server sends the action server (Authorization: "
+        "Bearer); the action server refuses calls without it. Generated when unset.",
+    )
     agency_timeout_seconds: float = Field(
         4.0, env="AGENCY_TIMEOUT_SECONDS", description="Read timeout of one agency API call."
     )
@@ -210,6 +216,7 @@ class Settings(BaseSettings):
         "agencies_admin_token",
         "session_secret",
         "staff_demo_password",
+        "actions_token",
         pre=True,
     )
     def _blank_is_unset(cls, value: str | None) -> str | None:
@@ -261,6 +268,7 @@ class Settings(BaseSettings):
         "agency_api_key": "AGENCY_API_KEY",
         "agencies_admin_token": "AGENCIES_ADMIN_TOKEN",
         "session_secret": "CX_SESSION_SECRET",
+        "actions_token": "CX_ACTIONS_TOKEN",
     }
 
 

@@ -10,7 +10,6 @@ actions add for the console) never reaches a public caller of the Rasa server.
 
 from __future__ import annotations
 
-import hmac
 import re
 from typing import Any
 
@@ -19,6 +18,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.bearer import HEADER, holds_token
 from bot.settings import get_settings
 from connectors.guard import Guard
 from connectors.rest import RestInput
@@ -37,14 +37,8 @@ class AgentConsoleOutput(CollectingOutputChannel):
         return CHANNEL
 
 
-def bearer_token(request: Request) -> str:
-    header = request.headers.get("Authorization", "")
-    return header[7:].strip() if header.lower().startswith("bearer ") else ""
-
-
 def authorized(request: Request, token: str | None) -> bool:
-    given = bearer_token(request)
-    return bool(token) and bool(given) and hmac.compare_digest(given, token or "")
+    return holds_token(request.headers.get(HEADER), token)
 
 
 class AgentConsoleInput(RestInput):

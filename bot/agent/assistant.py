@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from bot.bearer import bearer_headers
 from bot.settings import Settings, get_settings
 
 CHANNEL_PATH = "/webhooks/agent_console/webhook"
@@ -52,7 +53,7 @@ class Assistant:
             response = requests.post(
                 self._url(CHANNEL_PATH),
                 json={"sender": conversation_id, "message": text},
-                headers={"Authorization": f"Bearer {self._token()}"},
+                headers=bearer_headers(self._token()),
                 timeout=TURN_TIMEOUT_SECONDS,
             )
         except requests.RequestException as error:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import select
 
+from bot.bearer import bearer_headers
 from bot.db import session_scope
 from bot.settings import get_settings
 from bot.studio.models import AGENT_CHANNEL, StudioJob
@@ -88,4 +89,8 @@ def _load_agent(model: Path) -> Any:
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    return Agent.load(str(model), action_endpoint=EndpointConfig(get_settings().action_endpoint))
+    settings = get_settings()
+    endpoint = EndpointConfig(
+        settings.action_endpoint, headers=bearer_headers(settings.actions_token or "")
+    )
+    return Agent.load(str(model), action_endpoint=endpoint)

@@ -38,6 +38,7 @@ def test_docker_compose_config_accepts_the_file() -> None:
         env={
             "PATH": "/usr/bin:/bin:/usr/local/bin",
             "RASA_API_TOKEN": "t",
+            "CX_ACTIONS_TOKEN": "a",
             "POSTGRES_PASSWORD": "p",
             "CX_SESSION_SECRET": "s",
         },

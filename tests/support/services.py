@@ -34,26 +34,22 @@ class Service:
 def start_uvicorn(app: str, var_dir: Path, **env: str) -> Service:
     """`uvicorn <app>` on a free port with its state under `var_dir`; waits for /health."""
     port = free_port()
+    argv = ["uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--ws", "wsproto"]
+    return start_module(argv, app.split(":")[0], port, var_dir, **env)
+
+
+def start_module(argv: list[str], name: str, port: int, var_dir: Path, **env: str) -> Service:
+    """`python -m <argv>` listening on `port` with its state under `var_dir` (no Redis,
+    no DATABASE_URL unless `env` names them); waits for /health."""
     child_env = {
         **{k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")},
         "CX_VAR_DIR": str(var_dir),
         **env,
     }
-    log_path = var_dir / f"{app.split(':')[0]}.log"
+    log_path = var_dir / f"{name}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                app,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--ws",
-                "wsproto",
-            ],
+            [sys.executable, "-m", *argv],
             cwd=REPO_ROOT,
             env=child_env,
             stdout=log,
@@ -65,7 +61,7 @@ def start_uvicorn(app: str, var_dir: Path, **env: str) -> Service:
     except RuntimeError as error:
         service.stop()
         tail = log_path.read_text()[-3000:]
-        raise RuntimeError(f"{app} did not start ({error}):\n{tail}") from error
+        raise RuntimeError(f"{name} did not start ({error}):\n{tail}") from error
     return service
 
 
