@@ -1,9 +1,10 @@
-"""Per-conversation and per-address message limits, shared by every replica.
+"""Per-conversation and per-address message limits, shared by every channel and replica.
 
 A fixed one-minute window per key: simple, and with Redis (INCR + EXPIRE in one
 transaction) every replica counts against the same budget, so adding replicas does
 not multiply what one sender may send. Without Redis (a laptop, one process) the
-counts live in memory.
+counts live in memory, in one limiter for the whole process: an address has one
+budget whether it writes over REST, the widget's socket.io or both at once.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from functools import cache
 
 from bot.redis_clients import LOCK_REDIS_DB_OFFSET, redis_client
 from bot.settings import Settings
@@ -35,7 +37,8 @@ class RateLimiter:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:
-        return cls(settings.rate_per_sender, settings.rate_per_ip, settings.redis_url)
+        """The process's limiter for these limits: every channel counts in it."""
+        return _shared(settings.rate_per_sender, settings.rate_per_ip, settings.redis_url)
 
     def check(self, sender: str, address: str, now: float | None = None) -> Verdict:
         """Counts this message against both budgets; blocking (one Redis round trip)."""
@@ -75,3 +78,8 @@ class RateLimiter:
     def _forget_old(self, window: int) -> None:
         if len(self._memory) > 10_000:
             self._memory = {k: v for k, v in self._memory.items() if v[0] == window}
+
+
+@cache
+def _shared(per_sender: int, per_address: int, redis_url: str | None) -> RateLimiter:
+    return RateLimiter(per_sender, per_address, redis_url)

@@ -7,6 +7,8 @@ import uuid
 import pytest
 
 from connectors.rate_limit import WINDOW_SECONDS, RateLimiter
+from connectors.rest import RestInput
+from connectors.website import WebsiteInput
 
 NOW = 1_800_000_000.0  # the start of a window: 1_800_000_000 is a multiple of 60
 
@@ -37,4 +39,17 @@ def test_replicas_count_against_one_budget_in_redis(redis_url: str) -> None:
     replicas = [RateLimiter(4, 1000, redis_url), RateLimiter(4, 1000, redis_url)]
     sender, address = f"flood-{uuid.uuid4().hex}", f"test-{uuid.uuid4().hex}"
     allowed = [replicas[i % 2].check(sender, address).allowed for i in range(6)]
+    assert allowed == [True] * 4 + [False] * 2
+
+
+def test_every_channel_counts_against_one_budget_per_address_without_redis(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 22: with Redis off, REST and socket.io each had their own in-memory counts,
+    so one address had a budget per channel."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("CX_RATE_PER_IP", "4")
+    channels = [RestInput(), WebsiteInput()]
+    address = f"test-{uuid.uuid4().hex}"
+    allowed = [channels[i % 2].guard.limiter.check(f"s{i}", address).allowed for i in range(6)]
     assert allowed == [True] * 4 + [False] * 2
