@@ -113,6 +113,26 @@ class Settings(BaseSettings):
         description="Shared secret the Rasa server sends the action server (Authorization: "
         "Bearer); the action server refuses calls without it. Generated when unset.",
     )
+    lookup_misses_per_identity: int = Field(
+        3,
+        ge=1,
+        env="CX_LOOKUP_MISSES_PER_IDENTITY",
+        description="Lookups of one case (its case number, or last name and SSN digits) that "
+        "may miss before that case is locked, across every conversation and channel.",
+    )
+    lookup_misses_per_address: int = Field(
+        20,
+        ge=1,
+        env="CX_LOOKUP_MISSES_PER_ADDRESS",
+        description="Lookups that may miss from one network address, whatever the case, "
+        "before lookups from it are locked (offices share one address).",
+    )
+    lookup_lock_seconds: int = Field(
+        24 * 60 * 60,
+        ge=1,
+        env="CX_LOOKUP_LOCK_SECONDS",
+        description="How long misses are counted, and a locked case or address stays locked.",
+    )
     agency_timeout_seconds: float = Field(
         4.0, env="AGENCY_TIMEOUT_SECONDS", description="Read timeout of one agency API call."
     )

@@ -19,6 +19,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.bearer import HEADER, holds_token
+from bot.pseudonyms import address_metadata
 from bot.settings import get_settings
 from connectors.guard import Guard
 from connectors.rest import RestInput
@@ -72,5 +73,5 @@ class AgentConsoleInput(RestInput):
     def output(self) -> CollectingOutputChannel:
         return AgentConsoleOutput()
 
-    def metadata(self, data: dict[str, Any]) -> dict[str, str]:
-        return {"language": "en"}
+    def metadata(self, data: dict[str, Any], address: str) -> dict[str, str]:
+        return {"language": "en", **address_metadata(address)}

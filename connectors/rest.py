@@ -25,6 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.pseudonyms import address_metadata
 from connectors.guard import Guard, Refusal, client_address
 from connectors.website import safe_metadata
 
@@ -72,8 +73,10 @@ class RestInput(InputChannel):
     def output(self) -> CollectingOutputChannel:
         return CollectingOutputChannel()
 
-    def metadata(self, data: dict[str, Any]) -> dict[str, str]:
-        return safe_metadata(data)
+    def metadata(self, data: dict[str, Any], address: str) -> dict[str, str]:
+        """What the tracker keeps of this message's context: the language, and the
+        address only as a keyed hash (the lookup counts misses per address with it)."""
+        return {**safe_metadata(data), **address_metadata(address)}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -119,7 +122,7 @@ class RestInput(InputChannel):
             collector,
             sender,
             input_channel=self.name(),
-            metadata=self.metadata(data),
+            metadata=self.metadata(data, address),
         )
         apology = await self.guard.deliver(
             on_new_message, message, agent, lambda: len(collector.messages)

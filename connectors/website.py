@@ -4,7 +4,8 @@ Why not the stock `socketio` channel: in Rasa 3.6.21 it calls python-socketio 5'
 coroutine `enter_room` without awaiting it, so with session persistence the browser
 never joins its room and bot replies reach nobody. This channel also refuses what a
 browser must not decide: a conversation id of any shape, unbounded messages, and
-arbitrary metadata (metadata is stored in the tracker, so only the language passes).
+arbitrary metadata (metadata is stored in the tracker, so only the language passes, and
+the address as a keyed hash, bot/pseudonyms.py).
 It is also the output channel of Rasa's HTTP API for the warm handoff: an agent's
 messages are appended there as bot events and reach the conversation's socket.io room.
 """
@@ -22,6 +23,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from bot.pseudonyms import address_metadata
 from connectors.guard import Guard, Refusal, client_address
 
 log = logging.getLogger(__name__)
@@ -110,8 +112,9 @@ class WebsiteInput(SocketIOInput):
             text = data.get("message") if isinstance(data, dict) else None
             refusal = None if session_id else self.guard.check_text(None, domain)
             refusal = refusal or self.guard.check_text(text, domain)
+            address = client_address(request)
             if refusal is None:
-                refusal = await self.guard.admit(session_id, client_address(request), domain)
+                refusal = await self.guard.admit(session_id, address, domain)
             if refusal is not None:
                 await self._refuse(sid, refusal)
                 return
@@ -121,7 +124,7 @@ class WebsiteInput(SocketIOInput):
                 output,
                 session_id,
                 input_channel=self.name(),
-                metadata=safe_metadata(data),
+                metadata={**safe_metadata(data), **address_metadata(address)},
             )
             apology = await self.guard.deliver(on_new_message, message, agent, lambda: output.sent)
             if apology is not None:

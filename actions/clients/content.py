@@ -26,6 +26,12 @@ class LookupContent(BaseModel):
     lookup: str
     agency: str
     service: str = Field(..., description="Catalog service whose link and phone are offered")
+    identified_by: list[str] = Field(
+        ...,
+        min_items=1,
+        description="Form slots that name the case (never the guessed ones): misses are "
+        "counted per case by these",
+    )
     verification: list[str] = Field(
         ..., min_items=1, description="What an agent confirms before disclosing the case"
     )

@@ -3,7 +3,9 @@
 The answer follows one rule: say only what the agency confirmed, in plain words,
 and when anything goes wrong, say so honestly with the agency's phone number.
 A mismatch reads the same whether the case does not exist or the details are
-wrong, so the chat cannot be used to probe who has a case.
+wrong, so the chat cannot be used to probe who has a case. Misses are counted per
+case and per address outside the conversation (actions/lookups/misses.py): past the
+limit the agency is not asked, and everyone hears the same "call the agency".
 
 On the agent console a caller's details are read out by an agent, so the agency's
 match is not enough: the agent must also have completed that agency's verification
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -28,8 +31,10 @@ from actions import vault
 from actions.clients import client_for
 from actions.clients.base import LookupResult
 from actions.clients.content import LookupContent, StatusWords, load_lookup
+from actions.lookups.misses import address_key, case_key, shared_ledger
 from actions.survey import offer_survey
 from bot.catalog.queries import ServiceView, get_service
+from bot.pseudonyms import ADDRESS_METADATA_KEY
 
 log = logging.getLogger(__name__)
 MAX_FAILED_ATTEMPTS = 3
@@ -71,6 +76,13 @@ def outcome(value: str) -> list[EventType]:
 
 def on_agent_console(tracker: Tracker) -> bool:
     return tracker.get_latest_input_channel() == AGENT_CHANNEL
+
+
+def sender_address(tracker: Tracker) -> str | None:
+    """The keyed hash of the address the latest message came from (set by the channel)."""
+    metadata = tracker.latest_message.get("metadata")
+    value = metadata.get(ADDRESS_METADATA_KEY) if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def caller_verified(tracker: Tracker, lookup: str) -> bool:
@@ -164,8 +176,21 @@ class ActionLookupStatus(Action):
         if any(value is None for value in identity.values()):
             dispatcher.utter_message(response="utter_lookup_expired")
             return cleanup
+        ledger = shared_ledger()
+        case = case_key(lookup, content.identified_by, identity)
+        address = address_key(sender_address(tracker))
+        try:
+            attempt = await asyncio.to_thread(ledger.attempt, case, address)
+        except Exception as error:  # Redis or the database: misses cannot be counted
+            log.error("lookup %s: misses cannot be counted, not asking: %s", lookup, error)
+            dispatcher.utter_message(response="utter_lookup_unavailable", **contact)
+            return [*cleanup, *outcome("outage")]
+        if not attempt.allowed:
+            dispatcher.utter_message(response="utter_lookup_locked", **contact)
+            return [*cleanup, *outcome("locked")]
         if not caller_verified(tracker, lookup):
             # The agency is not even asked: nothing to withhold, nothing to leak.
+            await _settle(ledger.unanswered, case, address)
             dispatcher.utter_message(
                 response="utter_lookup_withheld",
                 buttons=[{"title": "Look up again", "payload": f"/{content.intent}"}],
@@ -179,11 +204,12 @@ class ActionLookupStatus(Action):
         log.info("lookup %s: %s (request %s)", lookup, result.outcome, result.request_id)
 
         if result.outcome == "found" and result.status is not None:
+            await _settle(ledger.found, case, address)
             self._explain(dispatcher, tracker, content, service, result)
             return [*cleanup, *outcome("found"), *offer_survey(dispatcher, tracker, "lookup")]
         if result.outcome == "no_match":
             failures = int(tracker.get_slot("lookup_failures") or 0) + 1
-            if failures >= MAX_FAILED_ATTEMPTS:
+            if failures >= MAX_FAILED_ATTEMPTS or attempt.last:
                 dispatcher.utter_message(response="utter_lookup_locked", **contact)
                 return [
                     *cleanup,
@@ -198,6 +224,7 @@ class ActionLookupStatus(Action):
                 **contact,
             )
             return [*cleanup, SlotSet("lookup_failures", failures), *outcome("no_match")]
+        await _settle(ledger.unanswered, case, address)
         dispatcher.utter_message(response="utter_lookup_unavailable", **contact)
         return [*cleanup, *outcome("outage"), *offer_survey(dispatcher, tracker, "lookup")]
 
@@ -237,6 +264,15 @@ class ActionLookupStatus(Action):
             url=service.url,
             phone=service.phone,
         )
+
+
+async def _settle(outcome_of: Callable[[str, str], None], case: str, address: str) -> None:
+    """Gives back what the attempt did not cost; a failure is logged, not said (the
+    person's answer does not depend on it, and it can only leave a count too high)."""
+    try:
+        await asyncio.to_thread(outcome_of, case, address)
+    except Exception as error:
+        log.error("lookup miss counts not settled: %s", error)
 
 
 class ActionCancelLookup(Action):

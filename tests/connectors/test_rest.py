@@ -8,7 +8,8 @@ import uuid
 import pytest
 import requests
 
-from connectors.rest import read_body
+from bot.pseudonyms import ADDRESS_METADATA_KEY
+from connectors.rest import RestInput, read_body
 from tests.support.stack import Stack
 
 
@@ -101,3 +102,19 @@ def test_the_health_endpoint_answers_for_the_embedded_stores(stack: Stack) -> No
         "status": "ok",
         "checks": {"model": "ok", "tracker_store": "ok"},
     }
+
+
+def test_the_address_reaches_the_tracker_only_as_a_keyed_hash_a_client_cannot_forge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CX_ACTIONS_TOKEN", "secret-1")
+    sent = {"metadata": {"language": "es", ADDRESS_METADATA_KEY: "forged"}}
+    metadata = RestInput().metadata(sent, "203.0.113.7")
+    assert metadata["language"] == "es"
+    assert metadata[ADDRESS_METADATA_KEY] not in ("forged", "203.0.113.7")
+    assert len(metadata[ADDRESS_METADATA_KEY]) == 64
+    assert RestInput().metadata({}, "203.0.113.7") == metadata | {"language": "en"}
+    assert (
+        RestInput().metadata({}, "203.0.113.8")[ADDRESS_METADATA_KEY]
+        != metadata[ADDRESS_METADATA_KEY]
+    )
