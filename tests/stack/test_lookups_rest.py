@@ -92,6 +92,21 @@ def test_three_misses_lock_lookups_for_the_conversation(stack: Stack) -> None:
     assert "can't look up any more cases" in text(replies)
 
 
+def test_guessing_a_birth_date_in_fresh_conversations_never_finds_it(stack: Stack) -> None:
+    """Issue 22: new conversation ids (and /restart) each gave three fresh guesses.
+    Walsh (passport, last four 6610) was born 12/30/2001; no other test uses her."""
+    guesses = ["12/29/2001", "12/31/2001", "12/28/2001", "12/30/2001", "12/30/2001"]
+    answers = []
+    for born in guesses:
+        sender = uuid.uuid4().hex
+        stack.say("/restart", sender)
+        for message in ("where is my passport", "Walsh", born):
+            stack.say(message, sender)
+        answers.append(text(stack.say("6610", sender)))
+    assert not any("Your passport was mailed" in a for a in answers), answers
+    assert all("can't look up any more cases" in a for a in answers[2:]), answers
+
+
 def test_an_invalid_detail_gets_its_format(stack: Stack) -> None:
     _, turns = conversation(stack, "check my uscis case please", "IOE123")
     assert "3 letters and 10 digits, like IOE0912345678" in text(turns[-1])

@@ -125,6 +125,7 @@ def start_stack(var_dir: Path, remove_env: tuple[str, ...] = (), **env: str) -> 
     )
     # Every test client shares 127.0.0.1: one "office" far busier than any real one.
     child_env.setdefault("CX_RATE_PER_IP", "100000")
+    child_env.setdefault("CX_LOOKUP_MISSES_PER_ADDRESS", "100000")  # and lookup misses
     child_env.update(env)
     log_path = var_dir / "stack.log"
     with log_path.open("w") as log:
