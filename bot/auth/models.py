@@ -9,10 +9,13 @@ from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, Str
 
 from bot.db import Base
 
-# manager: insights; agent: the console; editor: studio drafts; publisher: review and
-# publish; admin: staff accounts. "content" is the editor role's former name.
-ROLES = ("manager", "editor", "publisher", "admin", "agent")
+# manager: insights; agent: the console; supervisor: the console, and any agent's call;
+# editor: studio drafts; publisher: review and publish; admin: staff accounts.
+# "content" is the editor role's former name.
+ROLES = ("manager", "editor", "publisher", "admin", "agent", "supervisor")
 LEGACY_ROLES = {"content": "editor"}
+CONSOLE_ROLES = ("agent", "supervisor")  # who may use the agent console
+SUPERVISOR = "supervisor"
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{3,64}")
 
 
