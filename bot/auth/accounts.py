@@ -197,14 +197,17 @@ def authenticate(
     if not (judged and matches):
         raise LoginFailed(WRONG_CREDENTIALS)
     with session_scope(url) as session:
+        sign_in_limits.give_back(session, tries)  # first: a write transaction from the start
         account = _find(session, name)
         if account is None or not account.active or account.password_hash != password_hash:
             raise LoginFailed(WRONG_CREDENTIALS)  # disabled or reset meanwhile
-        sign_in_limits.give_back(session, tries, now)
         if needs_rehash(account.password_hash):
             account.password_hash = hash_password(password)
         account.last_login_at = now
-        return _user(account)
+        user = _user(account)
+    with session_scope(url) as session:
+        sign_in_limits.sweep(session, now)
+    return user
 
 
 def set_password(username: str, password: str, url: str | None = None) -> None:

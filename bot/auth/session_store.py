@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.auth.models import TABLES, StaffSession, utcnow
@@ -20,6 +20,7 @@ from bot.db import ensure_tables, session_scope
 from bot.settings import get_settings
 
 SESSION_MAX_AGE = 8 * 60 * 60  # seconds: one working day, then sign in again
+MAX_AGE = timedelta(seconds=SESSION_MAX_AGE)
 
 
 def _url(url: str | None) -> str:
@@ -36,14 +37,17 @@ def _id(token: str) -> str:
 def open_session(account_id: int, url: str | None = None) -> str:
     """A new session of the account; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
+    now = utcnow()
     with session_scope(_url(url)) as session:
-        session.add(StaffSession(id=_id(token), account_id=account_id))
+        session.add(StaffSession(id=_id(token), account_id=account_id, created_at=now))
+    with session_scope(_url(url)) as session:  # sessions past their age open nothing: forget them
+        session.execute(delete(StaffSession).where(StaffSession.created_at <= now - MAX_AGE))
     return token
 
 
 def session_account(token: str, url: str | None = None, now: datetime | None = None) -> int | None:
     """The account id of an open session younger than SESSION_MAX_AGE; None otherwise."""
-    born_after = (now or utcnow()) - timedelta(seconds=SESSION_MAX_AGE)
+    born_after = (now or utcnow()) - MAX_AGE
     with session_scope(_url(url)) as session:
         return session.scalar(
             select(StaffSession.account_id).where(

@@ -99,14 +99,20 @@ def reserve(session: Session, tries: Tries, now: datetime) -> Reservation:
     return Reservation.GRANTED
 
 
-def give_back(session: Session, tries: Tries, now: datetime) -> None:
-    """A right password: its reserved try was no failure. Expired counts are swept."""
-    session.execute(
-        update(SignInLimit)
-        .where(SignInLimit.key.in_([tries.address_key, tries.pair_key]), SignInLimit.failures > 0)
-        .values(failures=SignInLimit.failures - 1)
-        .execution_options(**_NO_SYNC)
-    )
+def give_back(session: Session, tries: Tries) -> None:
+    """A right password: its reserved try was no failure. Rows are updated in the order
+    `reserve` locks them (address, then pair), so the two never deadlock."""
+    for key in (tries.address_key, tries.pair_key):
+        session.execute(
+            update(SignInLimit)
+            .where(SignInLimit.key == key, SignInLimit.failures > 0)
+            .values(failures=SignInLimit.failures - 1)
+            .execution_options(**_NO_SYNC)
+        )
+
+
+def sweep(session: Session, now: datetime) -> None:
+    """Forget counts that ended; in a transaction of its own (it touches other rows)."""
     session.execute(delete(SignInLimit).where(SignInLimit.expires_at <= now))
 
 

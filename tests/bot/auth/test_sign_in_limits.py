@@ -41,23 +41,6 @@ def from_address(app: Any) -> Callable[..., Any]:
     return reached
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(
-    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> str:
-    url = (
-        f"sqlite:///{tmp_path / 'cx.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    monkeypatch.setenv("CX_VAR_DIR", str(tmp_path))
-    monkeypatch.setenv("CX_SESSION_SECRET", "test-session-secret")
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.delenv("CX_COOKIE_SECURE", raising=False)
-    get_settings.cache_clear()
-    return url
-
-
 @pytest.fixture
 def sqlite_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     monkeypatch.setenv("CX_VAR_DIR", str(tmp_path))
