@@ -27,9 +27,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.auth.models import SignInLimit
+from bot.settings import get_settings
 
 PAIR_LIMIT = 5  # wrong passwords for one username from one address
-ADDRESS_LIMIT = 20  # failed sign-ins from one address, whatever the usernames
+# Failed sign-ins from one address, whatever the usernames: CX_SIGN_IN_FAILURES_PER_ADDRESS.
 WINDOW = timedelta(minutes=15)  # a count ends this long after its last failure
 _INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 _NO_SYNC = {"synchronize_session": False}
@@ -92,7 +93,7 @@ def reserve(session: Session, tries: Tries, now: datetime) -> Reservation:
     """
     _ensure_row(session, tries.address_key, None, now)
     _ensure_row(session, tries.pair_key, tries.account, now)
-    if not _take(session, tries.address_key, ADDRESS_LIMIT, now):
+    if not _take(session, tries.address_key, get_settings().sign_in_failures_per_address, now):
         return Reservation.ADDRESS_LOCKED
     if not _take(session, tries.pair_key, PAIR_LIMIT, now):
         return Reservation.PAIR_LOCKED

@@ -36,7 +36,6 @@ from bot.auth.sessions import (
     require_staff,
     session_secret,
 )
-from bot.auth.sign_in_limits import ADDRESS_LIMIT
 from bot.db import session_scope
 from bot.settings import get_settings
 from bot.web.login import router as login_router
@@ -158,7 +157,7 @@ def test_the_lock_is_explained_on_the_form_without_saying_it_is_on(client: TestC
 
 
 def test_too_many_failures_from_one_address_are_a_429(client: TestClient) -> None:
-    for attempt in range(ADDRESS_LIMIT):
+    for attempt in range(get_settings().sign_in_failures_per_address):
         sign_in(client, username=f"guess{attempt}", password="not-the-password-1234")
     response = client.post(
         "/api/session", json={"username": "boss", "password": PASSWORD}, headers=JSON
