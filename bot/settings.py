@@ -162,6 +162,12 @@ class Settings(BaseSettings):
         env="CX_RATE_PER_IP",
         description="Messages one network address may send per minute (offices share one).",
     )
+    sign_in_failures_per_address: int = Field(
+        20,
+        env="CX_SIGN_IN_FAILURES_PER_ADDRESS",
+        gt=0,
+        description="Failed staff sign-ins one network address may make per 15 minutes.",
+    )
     session_secret: str | None = Field(
         None,
         env="CX_SESSION_SECRET",

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.agent.dispositions import active_dispositions
-from bot.agent.models import CallVerification, CallWrapup
+from bot.agent.models import CallVerification, CallWrapup, ConsoleCall
 from bot.catalog.queries import get_life_experience, get_service
 from bot.db import ensure_tables, session_scope
 from bot.insights.summaries import lookup_content, summarize
@@ -23,7 +23,7 @@ from bot.privacy import mask_text
 from bot.settings import get_settings
 
 MAX_NOTE_CHARS = 4000
-TABLES = [CallVerification.__table__, CallWrapup.__table__]
+TABLES = [ConsoleCall.__table__, CallVerification.__table__, CallWrapup.__table__]
 
 
 class WrapupRefused(ValueError):
@@ -49,6 +49,20 @@ def _url(url: str | None) -> str:
     return url
 
 
+def open_call(conversation_id: str, agent: str, url: str | None = None) -> None:
+    """The call is `agent`'s: recorded before its first turn."""
+    with session_scope(_url(url)) as session:
+        session.add(ConsoleCall(conversation_id=conversation_id, agent=agent))
+
+
+def call_agent(conversation_id: str, url: str | None = None) -> str | None:
+    """Who started the call; None when the console never started it (a web chat)."""
+    with session_scope(_url(url)) as session:
+        return session.scalar(
+            select(ConsoleCall.agent).where(ConsoleCall.conversation_id == conversation_id)
+        )
+
+
 def record_verification(
     conversation_id: str, lookup: str, agent: str, url: str | None = None
 ) -> None:
@@ -59,7 +73,7 @@ def record_verification(
                 CallVerification(conversation_id=conversation_id, lookup=lookup, agent=agent)
             )
     except IntegrityError:
-        pass  # already recorded (a double click, or a second agent on a shared call)
+        pass  # already recorded (a double click, or a supervisor on the same call)
 
 
 def verified_lookups(conversation_id: str, url: str | None = None) -> list[str]:

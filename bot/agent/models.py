@@ -1,4 +1,4 @@
-"""Tables of the agent console. Neither holds a caller's identifiers: notes are masked
+"""Tables of the agent console. None holds a caller's identifiers: notes are masked
 (bot.privacy) before they are stored, and a verification records only who checked what."""
 
 from __future__ import annotations
@@ -7,6 +7,17 @@ from sqlalchemy import Column, DateTime, Integer, String, Text, UniqueConstraint
 
 from bot.auth.models import utcnow
 from bot.db import Base
+
+
+class ConsoleCall(Base):
+    """A call started in the console, and the agent who started it: only they (or a
+    supervisor) may drive it or read it back."""
+
+    __tablename__ = "console_calls"
+
+    conversation_id = Column(String(128), primary_key=True)
+    agent = Column(String(64), nullable=False)  # staff username
+    started_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class CallVerification(Base):

@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import math
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.auth.models import LEGACY_ROLES, ROLES, USERNAME_PATTERN, StaffAccount, utcnow
+from bot.auth import sign_in_limits
+from bot.auth.models import LEGACY_ROLES, ROLES, TABLES, USERNAME_PATTERN, StaffAccount, utcnow
 from bot.auth.passwords import (
     dummy_hash,
     hash_password,
@@ -32,14 +32,23 @@ from bot.auth.passwords import (
     verify_password,
 )
 from bot.auth.secret_file import read_or_create_secret
-from bot.db import Base, engine_for, session_scope
+from bot.auth.session_store import close_account_sessions
+from bot.auth.sign_in_limits import Reservation
+from bot.db import ensure_tables, session_scope
 from bot.settings import Settings, get_settings
 
-LOCK_AFTER_FAILURES = 5
-LOCK_MINUTES = 15
-# One message for an unknown user, a disabled account and a wrong password, so the
-# form does not tell an attacker which usernames exist.
-WRONG_CREDENTIALS = "Wrong username or password."
+LOCK_AFTER_FAILURES = sign_in_limits.PAIR_LIMIT
+LOCK_MINUTES = int(sign_in_limits.WINDOW.total_seconds() // 60)
+# One message for an unknown user, a disabled account, a wrong password and a
+# username locked from this address, so the form does not tell which usernames exist.
+WRONG_CREDENTIALS = (
+    f"Wrong username or password. After {LOCK_AFTER_FAILURES} wrong tries, signing in "
+    f"from this device waits {LOCK_MINUTES} minutes; a manager can reset your password."
+)
+# Said whatever the username: it tells nothing about accounts.
+TOO_MANY_FROM_ADDRESS = (
+    f"Too many failed sign-ins from your network. Wait {LOCK_MINUTES} minutes, then try again."
+)
 DEMO_ACCOUNTS = (
     ("manager", "Demo Manager", ("manager", "editor")),
     ("agent", "Demo Agent", ("agent",)),
@@ -54,11 +63,12 @@ class AccountError(ValueError):
 
 
 class LoginFailed(Exception):
-    """Sign-in refused; `message` is safe to show on the login form."""
+    """Sign-in refused; `message` is safe to show on the login form, `status` is for HTTP."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, status: int = 401) -> None:
         super().__init__(message)
         self.message = message
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -79,15 +89,10 @@ def _user(account: StaffAccount) -> StaffUser:
     return StaffUser(account.id, account.username, account.display_name, roles)
 
 
-_tables_ready: set[str] = set()
-
-
 def ensure_table(url: str | None = None) -> str:
-    """Create staff_accounts on first use (like the catalog seed does); returns the URL."""
+    """Create the staff auth tables on first use (like the catalog seed does); returns the URL."""
     url = url or get_settings().product_database_url
-    if url not in _tables_ready:
-        Base.metadata.create_all(engine_for(url), tables=[StaffAccount.__table__])
-        _tables_ready.add(url)
+    ensure_tables(url, TABLES)
     return url
 
 
@@ -157,81 +162,64 @@ def create_account(
         raise taken from None
 
 
-def _locked_message(locked_until: datetime, now: datetime) -> str:
-    minutes = max(1, math.ceil((locked_until - now).total_seconds() / 60))
-    return (
-        f"Too many failed sign-ins: this account is locked. Try again in {minutes} "
-        f"minute{'s' if minutes > 1 else ''}, or ask a manager to reset your password."
-    )
-
-
 def authenticate(
-    username: str, password: str, url: str | None = None, now: datetime | None = None
+    username: str,
+    password: str,
+    *,
+    address: str,
+    url: str | None = None,
+    now: datetime | None = None,
 ) -> StaffUser:
     """The account for these credentials, or LoginFailed with a message for the form.
 
-    Every refusal costs one argon2 verification, so response times do not tell
-    unknown users from real ones. `now` (naive UTC) is for tests of the lock's expiry.
+    `address` is the client's: failures are limited per (username, address) and per
+    address (bot.auth.sign_in_limits), reserved before the password is checked so
+    parallel tries cannot pass the limit. Every refusal tied to a username costs one
+    argon2 verification (against a dummy hash when there is nothing to check), so
+    neither the answer nor its time tells unknown, disabled, locked and real users
+    apart. `now` (naive UTC) is for tests of the lock's expiry.
     """
     url = ensure_table(url)
     now = now or utcnow()
     name = username.strip().lower()
-    failure: str | None = None
     with session_scope(url) as session:
         account = _find(session, name) if USERNAME_PATTERN.fullmatch(name) else None
-        if account is None or not account.active:
-            verify_password(dummy_hash(), password)
-            failure = WRONG_CREDENTIALS
-        elif account.locked_until is not None and account.locked_until > now:
-            verify_password(dummy_hash(), password)
-            failure = _locked_message(account.locked_until, now)
-        elif not verify_password(account.password_hash, password):
-            failure = _count_failure(session, account.id, now)
-        else:
-            if needs_rehash(account.password_hash):
-                account.password_hash = hash_password(password)
-            account.failed_logins = 0
-            account.locked_until = None
-            account.last_login_at = now
-            user = _user(account)
-    # Raised outside the transaction so the failure count is committed.
-    if failure is not None:
-        raise LoginFailed(failure)
+        known = account.username if account is not None else None
+        checkable = account is not None and account.active
+        password_hash = account.password_hash if checkable else None
+    tries = sign_in_limits.Tries.of(name, address, known)
+    with session_scope(url) as session:  # committed before the check: parallel tries see it
+        reservation = sign_in_limits.reserve(session, tries, now)
+    if reservation is Reservation.ADDRESS_LOCKED:
+        raise LoginFailed(TOO_MANY_FROM_ADDRESS, status=429)
+    judged = reservation is Reservation.GRANTED and password_hash is not None
+    matches = verify_password(password_hash if judged else dummy_hash(), password)
+    if not (judged and matches):
+        raise LoginFailed(WRONG_CREDENTIALS)
+    with session_scope(url) as session:
+        sign_in_limits.give_back(session, tries)  # first: a write transaction from the start
+        account = _find(session, name)
+        if account is None or not account.active or account.password_hash != password_hash:
+            raise LoginFailed(WRONG_CREDENTIALS)  # disabled or reset meanwhile
+        if needs_rehash(account.password_hash):
+            account.password_hash = hash_password(password)
+        account.last_login_at = now
+        user = _user(account)
+    with session_scope(url) as session:
+        sign_in_limits.sweep(session, now)
     return user
 
 
-def _count_failure(session: Session, account_id: int, now: datetime) -> str:
-    """Add one failure atomically (parallel guesses all count); lock at the limit."""
-    where = StaffAccount.id == account_id
-    options = {"synchronize_session": False}
-    session.execute(
-        update(StaffAccount)
-        .where(where)
-        .values(failed_logins=StaffAccount.failed_logins + 1)
-        .execution_options(**options)
-    )
-    failures = session.scalar(select(StaffAccount.failed_logins).where(where))
-    if failures < LOCK_AFTER_FAILURES:
-        return WRONG_CREDENTIALS
-    locked_until = now + timedelta(minutes=LOCK_MINUTES)
-    session.execute(
-        update(StaffAccount)
-        .where(where)
-        .values(failed_logins=0, locked_until=locked_until)
-        .execution_options(**options)
-    )
-    return _locked_message(locked_until, now)
-
-
 def set_password(username: str, password: str, url: str | None = None) -> None:
-    """Replace the password; also lifts a lock, so this is how a manager unlocks someone."""
+    """Replace the password; also lifts locks (this is how a manager unlocks someone)
+    and ends the account's sessions (whoever knew the old password is signed out)."""
     url = ensure_table(url)
     password_hash = hash_password(password)
     with session_scope(url) as session:
         account = _existing(session, username)
         account.password_hash = password_hash
-        account.failed_logins = 0
-        account.locked_until = None
+        sign_in_limits.lift(session, account.username)
+        close_account_sessions(session, account.id)
 
 
 def set_roles(
@@ -251,7 +239,9 @@ def disable(username: str, url: str | None = None) -> None:
     """Refuse every future sign-in and end the account's open sessions (checked per request)."""
     url = ensure_table(url)
     with session_scope(url) as session:
-        _existing(session, username).active = False
+        account = _existing(session, username)
+        account.active = False
+        close_account_sessions(session, account.id)
 
 
 def get_active_account(account_id: int, url: str | None = None) -> StaffUser | None:
@@ -273,6 +263,15 @@ def list_accounts(url: str | None = None) -> list[StaffAccount]:
     url = ensure_table(url)
     with session_scope(url) as session:
         return list(session.scalars(select(StaffAccount).order_by(StaffAccount.username)))
+
+
+def list_accounts_with_locks(url: str | None = None) -> list[tuple[StaffAccount, int]]:
+    """Every account, with from how many addresses it is locked right now."""
+    url = ensure_table(url)
+    now = utcnow()
+    with session_scope(url) as session:
+        accounts = session.scalars(select(StaffAccount).order_by(StaffAccount.username))
+        return [(a, sign_in_limits.locked_addresses(session, a.username, now)) for a in accounts]
 
 
 def demo_password_file(settings: Settings) -> Path:
@@ -318,11 +317,11 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
-def _describe(account: StaffAccount, now: datetime) -> str:
+def _describe(account: StaffAccount, locked_from: int) -> str:
     if not account.active:
         status = "disabled"
-    elif account.locked_until and account.locked_until > now:
-        status = f"locked until {account.locked_until:%Y-%m-%d %H:%M} UTC"
+    elif locked_from:
+        status = f"locked from {locked_from} address{'es' if locked_from > 1 else ''}"
     else:
         status = "active"
     last = f"{account.last_login_at:%Y-%m-%d %H:%M} UTC" if account.last_login_at else "never"
@@ -362,9 +361,8 @@ def main(argv: list[str] | None = None) -> None:
             disable(args.username)
             print(f"disabled {args.username}")
         else:
-            now = utcnow()
-            for account in list_accounts():
-                print(_describe(account, now))
+            for account, locked_from in list_accounts_with_locks():
+                print(_describe(account, locked_from))
     except ValueError as error:
         raise SystemExit(f"error: {error}") from None
 

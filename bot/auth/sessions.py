@@ -1,15 +1,15 @@
 """Staff sessions: a signed cookie, CSRF tokens, and the `require_staff` route dependency.
 
-The cookie (Starlette's SessionMiddleware, signed with CX_SESSION_SECRET) holds
-only the account id, the session's CSRF token and the sign-in time; the account
-is read again on every request, so disabling it ends its sessions at once.
+The cookie (Starlette's SessionMiddleware, signed with CX_SESSION_SECRET) holds only
+the session's token and CSRF token. The token must match an open row of
+bot.auth.session_store and the account is read again on every request, so logout,
+a password reset or disabling the account end the session at once, copied cookies too.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
@@ -24,10 +24,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bot.auth.accounts import StaffUser, get_active_account
 from bot.auth.models import ROLES
 from bot.auth.secret_file import read_or_create_secret
+from bot.auth.session_store import SESSION_MAX_AGE, close_session, open_session, session_account
 from bot.settings import Settings, get_settings
 
 COOKIE_NAME = "cx_staff_session"
-SESSION_MAX_AGE = 8 * 60 * 60  # seconds: one working day, then sign in again
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -38,7 +38,7 @@ CSRF_REFUSED = (
     f"'{CSRF_FIELD}' or header '{CSRF_HEADER}'). Reload the page and try again."
 )
 # Session keys.
-ACCOUNT_KEY, CSRF_KEY, LOGIN_AT_KEY = "staff_id", "csrf", "login_at"
+TOKEN_KEY, CSRF_KEY = "session", "csrf"
 
 
 def session_secret(settings: Settings) -> str:
@@ -134,35 +134,35 @@ def install_template_globals(env: Environment) -> None:
 # Signing in and out.
 
 
-def start_session(request: Request, user: StaffUser) -> None:
-    """Replace whatever the cookie held (no fixation): account, a new CSRF token, the time."""
-    request.session.clear()
-    request.session.update(
-        {
-            ACCOUNT_KEY: user.id,
-            CSRF_KEY: secrets.token_urlsafe(32),
-            LOGIN_AT_KEY: int(time.time()),
-        }
-    )
+async def start_session(request: Request, user: StaffUser) -> None:
+    """Replace whatever the cookie held (no fixation; an earlier session of this browser
+    ends): a new server-side session and a new CSRF token."""
+    await end_session(request)
+    token = await run_in_threadpool(open_session, user.id)
+    request.session.update({TOKEN_KEY: token, CSRF_KEY: secrets.token_urlsafe(32)})
 
 
-def end_session(request: Request) -> None:
+async def end_session(request: Request) -> None:
+    """Logout: the server forgets the session, so a copy of the cookie opens nothing."""
+    token = request.session.get(TOKEN_KEY)
+    if isinstance(token, str) and token:
+        await run_in_threadpool(close_session, token)
     request.session.clear()
+
+
+def _signed_in(token: str) -> StaffUser | None:
+    account_id = session_account(token)
+    return get_active_account(account_id) if account_id is not None else None
 
 
 async def current_staff(request: Request) -> StaffUser | None:
-    """The signed-in, still active account; None (and the session cleared) otherwise."""
-    account_id = request.session.get(ACCOUNT_KEY)
-    login_at = request.session.get(LOGIN_AT_KEY)
-    if not isinstance(account_id, int) or not isinstance(login_at, int):
+    """The account of an open session, still active; None (and the cookie cleared) otherwise."""
+    token = request.session.get(TOKEN_KEY)
+    if not isinstance(token, str) or not token:
         return None
-    # The cookie is re-issued on every response; this bounds the session itself.
-    if time.time() - login_at > SESSION_MAX_AGE:
-        end_session(request)
-        return None
-    user = await run_in_threadpool(get_active_account, account_id)
+    user = await run_in_threadpool(_signed_in, token)
     if user is None:
-        end_session(request)
+        request.session.clear()
     return user
 
 

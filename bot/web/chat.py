@@ -2,7 +2,8 @@
 
 History is read from Rasa's tracker on the server (with the HTTP API token, which
 never reaches the browser), so a reload restores the conversation without keeping
-anything personal in the browser. Stored messages are already masked.
+anything personal in the browser. Stored messages are already masked. Calls of the
+agent console are never read back here: they are staff's (bot/web/agent.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import requests
 from fastapi import APIRouter, HTTPException
 
 from bot.settings import get_settings
+from bot.studio.models import AGENT_CHANNEL
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -53,9 +55,15 @@ def history(session_id: str) -> dict[str, Any]:
     except (requests.RequestException, ValueError) as error:
         raise HTTPException(503, detail="The assistant is not reachable right now.") from error
     messages = with_button_titles([m for event in events if (m := message_of_event(event))])
-    if not any(m["sender"] == "user" for m in messages):
+    if not any(m["sender"] == "user" for m in messages) or from_agent_console(events):
         raise HTTPException(404, detail="No conversation with this id.")
     return {"sessionId": session_id, "messages": messages}
+
+
+def from_agent_console(events: list[dict[str, Any]]) -> bool:
+    """A call of the agent console: what the agent read out is staff's, not the public's
+    (answered like an unknown id, so the refusal tells nothing either)."""
+    return any(e.get("event") == "user" and e.get("input_channel") == AGENT_CHANNEL for e in events)
 
 
 def with_button_titles(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

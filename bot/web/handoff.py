@@ -2,9 +2,9 @@
 
 The person's side (public, like the chat history: the conversation id is the secret):
 their place in line, the callback offer once they waited CX_HANDOFF_WAIT_SECONDS, and
-leaving the line. The agent's side (role `agent`, CSRF): the waiting chats, taking one
-(exactly one of racing agents wins, bot/handoff), writing to the person, handing the
-chat back to the assistant, closing it.
+leaving the line. The agent's side (role `agent` or `supervisor`, CSRF): the waiting
+chats, taking one (exactly one of racing agents wins, bot/handoff), writing to the
+person, handing the chat back to the assistant, closing it.
 
 The assistant stays silent through Rasa's own mechanism: taking a chat appends a `pause`
 event to its tracker (Rasa then stores the person's messages without answering), handing
@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.agent.assistant import Assistant, AssistantUnavailable
 from bot.auth.accounts import StaffUser, display_name
+from bot.auth.models import CONSOLE_ROLES
 from bot.auth.sessions import require_staff
 from bot.catalog.contacts import contact_for
 from bot.handoff import AlreadyClaimed, HandoffQueue, NotWaiting, queue_for
@@ -32,7 +33,7 @@ from bot.settings import Settings, get_settings
 from bot.web.chat import AGENT_KEY, SESSION_ID
 
 router = APIRouter()
-agent_only = require_staff("agent")
+agent_only = require_staff(*CONSOLE_ROLES)  # supervisors take chats too
 
 LIVE_CHAT_CHANNEL = "website"  # the channel whose output reaches the person's widget
 AGENT_JOINED_SLOT = "agent_joined"  # the survey asks about the person who helped

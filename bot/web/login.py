@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, Form, Request
@@ -41,6 +42,12 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def client_address(request: Request) -> str:
+    """Whom sign-in failures are counted against: the peer, or the balancer's forwarded
+    address when uvicorn trusts it (FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else "unknown"
+
+
 def _form(
     request: Request, status: int, next_url: str, username: str = "", error: str = ""
 ) -> Response:
@@ -75,10 +82,12 @@ async def login(
     if not username or not password:
         return _form(request, 400, next_url, username, "Enter your username and your password.")
     try:
-        user = await run_in_threadpool(authenticate, username, password)
+        user = await run_in_threadpool(
+            partial(authenticate, username, password, address=client_address(request))
+        )
     except LoginFailed as failure:
-        return _form(request, 401, next_url, username, failure.message)
-    start_session(request, user)
+        return _form(request, failure.status, next_url, username, failure.message)
+    await start_session(request, user)
     return RedirectResponse(next_url, status_code=303)
 
 
@@ -101,10 +110,12 @@ async def login_json(request: Request) -> Response:
     if not isinstance(username, str) or not isinstance(password, str) or not username.strip():
         return JSONResponse({"detail": "Enter your username and your password."}, 400)
     try:
-        user = await run_in_threadpool(authenticate, username.strip()[:200], password)
+        user = await run_in_threadpool(
+            partial(authenticate, username.strip()[:200], password, address=client_address(request))
+        )
     except LoginFailed as failure:
-        return JSONResponse({"detail": failure.message}, 401)
-    start_session(request, user)
+        return JSONResponse({"detail": failure.message}, failure.status)
+    await start_session(request, user)
     return JSONResponse({"csrfToken": request.session[CSRF_KEY], "username": user.username})
 
 
@@ -112,5 +123,5 @@ async def login_json(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     if await current_staff(request) is not None:
         await verify_csrf(request)
-    end_session(request)
+    await end_session(request)
     return RedirectResponse("/login", status_code=303)

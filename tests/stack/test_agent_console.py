@@ -199,8 +199,8 @@ def test_only_signed_in_agents_with_the_token_reach_the_console(stack: Stack) ->
     assert console.post("/api/agent/calls/has spaces/say", {"text": "hi"}).status_code in (400, 404)
     assert (
         console.post("/api/agent/calls/call-abcdef123456/verify", {"lookup": "x"}).status_code
-        == 400
-    )
+        == 404
+    ), "a call the console never started"
     wrong_password = requests.post(
         stack.url("web", "/api/session"), json={"username": "agent", "password": "nope"}, timeout=30
     )

@@ -13,6 +13,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from bot.auth import accounts
 from bot.auth.accounts import (
     LOCK_AFTER_FAILURES,
     WRONG_CREDENTIALS,
@@ -26,11 +27,12 @@ from bot.auth.accounts import (
     set_password,
 )
 from bot.auth.models import StaffAccount
-from bot.auth.passwords import WeakPasswordError
+from bot.auth.passwords import WeakPasswordError, dummy_hash
 from bot.db import session_scope
 from bot.settings import REPO_ROOT, Settings, get_settings
 
 PASSWORD = "correct horse battery staple"
+HERE = "192.0.2.10"  # the client address sign-in failures are counted against
 T0 = datetime(2026, 3, 2, 9, 0, 0)
 
 
@@ -52,7 +54,7 @@ def _row(username: str) -> StaffAccount:
 
 def _refusal(username: str, password: str, now: datetime | None = None) -> str:
     with pytest.raises(LoginFailed) as failure:
-        authenticate(username, password, now=now)
+        authenticate(username, password, address=HERE, now=now)
     return failure.value.message
 
 
@@ -66,13 +68,8 @@ def test_the_stored_hash_is_argon2id_and_not_the_password(settings: Settings) ->
     row = _row("ana.lopez")
     assert row.password_hash.startswith("$argon2id$")
     assert PASSWORD not in row.password_hash
-    assert (row.active, row.failed_logins, row.locked_until, row.last_login_at) == (
-        True,
-        0,
-        None,
-        None,
-    )
-    assert authenticate("ana.lopez", PASSWORD) == user
+    assert (row.active, row.last_login_at) == (True, None)
+    assert authenticate("ana.lopez", PASSWORD, address=HERE) == user
     assert _row("ana.lopez").last_login_at is not None
 
 
@@ -90,46 +87,72 @@ def test_account_rules_are_enforced_with_clear_messages(settings: Settings) -> N
         create_account("ANA", PASSWORD, ["agent"])
 
 
-def test_a_wrong_password_is_refused_and_counted(settings: Settings) -> None:
-    create_account("ana", PASSWORD, ["agent"])
-    assert _refusal("ana", PASSWORD + "!") == WRONG_CREDENTIALS
-    assert _row("ana").failed_logins == 1
-    authenticate("ana", PASSWORD)
-    assert _row("ana").failed_logins == 0, "a success starts the count again"
-
-
-def test_unknown_and_disabled_users_get_the_wrong_password_message(settings: Settings) -> None:
-    create_account("ana", PASSWORD, ["agent"])
-    wrong_password = _refusal("ana", "not the password at all")
-    assert _refusal("nobody", PASSWORD) == wrong_password == WRONG_CREDENTIALS
-    assert _refusal("../../etc", PASSWORD) == wrong_password
-    disable("ana")
-    assert _refusal("ana", PASSWORD) == wrong_password
-
-
-def test_five_failures_lock_the_account_for_fifteen_minutes(settings: Settings) -> None:
+def test_a_right_password_gives_its_try_back(settings: Settings) -> None:
     create_account("ana", PASSWORD, ["agent"])
     for attempt in range(LOCK_AFTER_FAILURES - 1):
+        assert _refusal("ana", f"wrong password {attempt}") == WRONG_CREDENTIALS
+    for _ in range(3):
+        assert authenticate("ana", PASSWORD, address=HERE).username == "ana"
+    assert _refusal("ana", "one wrong password more") == WRONG_CREDENTIALS
+    assert _refusal("ana", PASSWORD) == WRONG_CREDENTIALS, "the fifth failure locks"
+
+
+def test_unknown_disabled_locked_and_wrong_get_one_message_and_one_hash_check(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_account("ana", PASSWORD, ["agent"])
+    create_account("bea", PASSWORD, ["agent"])
+    disable("bea")
+    checked: list[str] = []
+    verify = accounts.verify_password
+
+    def counting(password_hash: str, password: str) -> bool:
+        checked.append(password_hash)
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(accounts, "verify_password", counting)
+    refusals = {
+        "wrong password": _refusal("ana", "not the password at all"),
+        "unknown user": _refusal("nobody", PASSWORD),
+        "impossible username": _refusal("../../etc", PASSWORD),
+        "disabled account": _refusal("bea", PASSWORD),
+    }
+    for attempt in range(LOCK_AFTER_FAILURES - 1):
+        _refusal("ana", f"wrong password {attempt}")
+    checked.clear()
+    refusals["locked, right password"] = _refusal("ana", PASSWORD)
+    assert checked == [dummy_hash()], "a locked username costs one argon2 check too"
+    assert set(refusals.values()) == {WRONG_CREDENTIALS}, refusals
+    assert "15 minutes" in WRONG_CREDENTIALS, "the one message explains the lock"
+
+    checked.clear()
+    _refusal("someone-unknown", PASSWORD)
+    assert checked == [dummy_hash()], "an unknown user costs one argon2 check, like a real one"
+
+
+def test_five_failures_lock_the_username_at_this_address_for_fifteen_minutes(
+    settings: Settings,
+) -> None:
+    create_account("ana", PASSWORD, ["agent"])
+    for attempt in range(LOCK_AFTER_FAILURES):
         assert _refusal("ana", f"wrong password {attempt}", now=T0) == WRONG_CREDENTIALS
-    locked = _refusal("ana", "wrong password again", now=T0)
-    assert "locked" in locked and "15 minutes" in locked
-    assert _row("ana").locked_until == T0 + timedelta(minutes=15)
+    later = T0 + timedelta(minutes=14)
+    assert _refusal("ana", PASSWORD, now=later) == WRONG_CREDENTIALS, "the right one waits"
+    assert authenticate("ana", PASSWORD, address="192.0.2.99", now=later).username == "ana"
 
-    still = _refusal("ana", PASSWORD, now=T0 + timedelta(minutes=14))
-    assert "locked" in still and "1 minute" in still, "even the right password waits"
-
-    user = authenticate("ana", PASSWORD, now=T0 + timedelta(minutes=15, seconds=1))
-    assert user.username == "ana"
-    assert (_row("ana").locked_until, _row("ana").failed_logins) == (None, 0)
+    user = authenticate("ana", PASSWORD, address=HERE, now=T0 + timedelta(minutes=15, seconds=1))
+    assert user.username == "ana", "the lock ends 15 minutes after the last failure"
 
 
 def test_set_password_replaces_the_password_and_lifts_a_lock(settings: Settings) -> None:
     create_account("ana", PASSWORD, ["agent"])
     for attempt in range(LOCK_AFTER_FAILURES):
         _refusal("ana", f"wrong password {attempt}")
+    assert "locked from 1 address" in _cli("list").stdout
     set_password("ana", "a brand new passphrase")
+    assert "active" in _cli("list").stdout
     assert _refusal("ana", PASSWORD) == WRONG_CREDENTIALS
-    assert authenticate("ana", "a brand new passphrase").username == "ana"
+    assert authenticate("ana", "a brand new passphrase", address=HERE).username == "ana"
     with pytest.raises(AccountError, match="No account named 'bob'"):
         set_password("bob", "a brand new passphrase")
 
@@ -141,10 +164,10 @@ def test_a_hash_made_with_old_parameters_is_upgraded_at_sign_in(settings: Settin
         session.scalar(
             select(StaffAccount).where(StaffAccount.username == "ana")
         ).password_hash = weak
-    authenticate("ana", PASSWORD)
+    authenticate("ana", PASSWORD, address=HERE)
     upgraded = _row("ana").password_hash
     assert upgraded != weak and not PasswordHasher().check_needs_rehash(upgraded)
-    assert authenticate("ana", PASSWORD).username == "ana"
+    assert authenticate("ana", PASSWORD, address=HERE).username == "ana"
 
 
 def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -176,7 +199,7 @@ def test_the_cli_creates_lists_and_disables_accounts(settings: Settings) -> None
     assert created.returncode == 0, created.stderr
     assert "created ana (manager, editor)" in created.stdout
     assert PASSWORD not in created.stdout + created.stderr
-    user = authenticate("ana", PASSWORD)
+    user = authenticate("ana", PASSWORD, address=HERE)
     assert (user.display_name, user.roles) == ("Ana López", ("manager", "editor"))
 
     listed = _cli("list")
@@ -196,17 +219,17 @@ def test_demo_accounts_are_created_once_with_a_generated_password(settings: Sett
     assert password and len(password) >= 12
     assert path.read_text().strip() == password
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    manager = authenticate("manager", password)
+    manager = authenticate("manager", password, address=HERE)
     assert (manager.display_name, manager.roles) == ("Demo Manager", ("manager", "editor"))
-    agent = authenticate("agent", password)
+    agent = authenticate("agent", password, address=HERE)
     assert (agent.display_name, agent.roles) == ("Demo Agent", ("agent",))
 
     set_password("manager", "changed by the demo user")
     assert ensure_demo_accounts(settings) == password, "the same password, not a new one"
-    assert authenticate("manager", "changed by the demo user").username == "manager"
+    assert authenticate("manager", "changed by the demo user", address=HERE).username == "manager"
     with session_scope() as session:
         assert len(session.scalars(select(StaffAccount)).all()) == 5
-    assert authenticate("publisher", password).roles == ("editor", "publisher")
+    assert authenticate("publisher", password, address=HERE).roles == ("editor", "publisher")
 
 
 def test_demo_accounts_take_the_configured_password_or_none(
@@ -222,7 +245,7 @@ def test_demo_accounts_take_the_configured_password_or_none(
     get_settings.cache_clear()
     assert ensure_demo_accounts(get_settings()) == PASSWORD
     assert not demo_password_file(get_settings()).exists()
-    assert authenticate("agent", PASSWORD).roles == ("agent",)
+    assert authenticate("agent", PASSWORD, address=HERE).roles == ("agent",)
 
 
 def test_a_too_short_demo_password_names_the_variable(
@@ -247,4 +270,4 @@ def test_the_former_content_role_reads_as_editor(settings: Settings) -> None:
             .where(StaffAccount.username == "writer")
             .values(roles=["content", "manager"])
         )
-    assert authenticate("writer", PASSWORD).roles == ("editor", "manager")
+    assert authenticate("writer", PASSWORD, address=HERE).roles == ("editor", "manager")

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from bot.catalog.queries import clear_cache
 from bot.catalog.seed import seed_catalog
 from bot.settings import get_settings
+from bot.studio.models import AGENT_CHANNEL
 from bot.web.app import app
 
 RASA = "http://rasa.test:5005"
@@ -88,6 +89,18 @@ def test_a_conversation_without_user_messages_is_not_found(client: TestClient) -
     _tracker({"event": "action", "name": "action_listen", "timestamp": 1})
     response = client.get(f"/api/chat/history/{SESSION}")
     assert response.status_code == 404
+
+
+@responses.activate
+def test_a_call_of_the_agent_console_is_not_the_publics_to_read(client: TestClient) -> None:
+    _tracker(
+        {"event": "user", "text": "where is my passport", "input_channel": AGENT_CHANNEL},
+        {"event": "bot", "text": "Read: Your passport was mailed on March 3.", "timestamp": 2},
+    )
+    response = client.get(f"/api/chat/history/{SESSION}")
+    assert response.status_code == 404
+    assert "passport" not in response.text
+    assert response.json() == {"detail": "No conversation with this id."}, "like an unknown id"
 
 
 @responses.activate

@@ -7,6 +7,7 @@ import json
 import re
 import stat
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -16,8 +17,17 @@ from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
 from jinja2 import Environment
+from sqlalchemy import update
 
-from bot.auth.accounts import LOCK_AFTER_FAILURES, StaffUser, create_account, disable
+from bot.auth.accounts import (
+    LOCK_AFTER_FAILURES,
+    TOO_MANY_FROM_ADDRESS,
+    StaffUser,
+    create_account,
+    disable,
+    set_password,
+)
+from bot.auth.models import StaffSession, utcnow
 from bot.auth.sessions import (
     COOKIE_NAME,
     CSRF_REFUSED,
@@ -26,6 +36,7 @@ from bot.auth.sessions import (
     require_staff,
     session_secret,
 )
+from bot.db import session_scope
 from bot.settings import get_settings
 from bot.web.login import router as login_router
 
@@ -135,12 +146,24 @@ def test_empty_fields_are_a_400_with_a_message(client: TestClient) -> None:
     assert "Enter your username and your password." in response.text
 
 
-def test_the_lock_is_explained_on_the_form(client: TestClient) -> None:
+def test_the_lock_is_explained_on_the_form_without_saying_it_is_on(client: TestClient) -> None:
+    wrong = sign_in(client, password="not-the-password-1234")
+    assert "15 minutes" in wrong.text, "the rule is said with every refusal"
     for attempt in range(LOCK_AFTER_FAILURES):
-        response = sign_in(client, password=f"wrong password {attempt}")
-    assert response.status_code == 401
-    assert "locked" in response.text and "15 minutes" in response.text
-    assert sign_in(client).status_code == 401, "even the right password waits"
+        sign_in(client, password=f"wrong password {attempt}")
+    locked = sign_in(client)
+    assert locked.status_code == 401, "even the right password waits"
+    assert locked.text.replace("boss", "") == wrong.text.replace("boss", "")
+
+
+def test_too_many_failures_from_one_address_are_a_429(client: TestClient) -> None:
+    for attempt in range(get_settings().sign_in_failures_per_address):
+        sign_in(client, username=f"guess{attempt}", password="not-the-password-1234")
+    response = client.post(
+        "/api/session", json={"username": "boss", "password": PASSWORD}, headers=JSON
+    )
+    assert response.status_code == 429
+    assert response.json() == {"detail": TOO_MANY_FROM_ADDRESS}
 
 
 @pytest.mark.parametrize("token", [None, "forged-token"])
@@ -246,21 +269,48 @@ def _cookie(payload: dict, secret: str = SECRET) -> str:
     return TimestampSigner(secret).sign(data).decode()
 
 
+def _payload(cookie: str, secret: str = SECRET) -> dict:
+    return json.loads(base64.b64decode(TimestampSigner(secret).unsign(cookie)))
+
+
 def test_a_session_ends_eight_hours_after_sign_in_and_forged_cookies_fail(
     client: TestClient,
 ) -> None:
     sign_in(client)
-    staff_id = 1
-    fresh = {"staff_id": staff_id, "csrf": "t", "login_at": int(time.time()) - 60}
-    stale = {**fresh, "login_at": int(time.time()) - 8 * 3600 - 60}
+    signed_in = _payload(client.cookies[COOKIE_NAME])
+    old_format = {"staff_id": 1, "csrf": "t", "login_at": int(time.time()) - 60}
     for payload, secret, status in [
-        (fresh, SECRET, 200),
-        (stale, SECRET, 401),
-        (fresh, "another-secret", 401),
+        (signed_in, SECRET, 200),
+        (signed_in, "another-secret", 401),
+        ({**signed_in, "session": "a-token-the-server-never-gave"}, SECRET, 401),
+        (old_format, SECRET, 401),
     ]:
         client.cookies.clear()
         client.cookies.set(COOKIE_NAME, _cookie(payload, secret))
         assert client.get("/staff-only", headers=JSON).status_code == status
+
+    with session_scope() as session:
+        session.execute(
+            update(StaffSession).values(created_at=utcnow() - timedelta(hours=8, minutes=1))
+        )
+    client.cookies.set(COOKIE_NAME, _cookie(signed_in))
+    assert client.get("/staff-only", headers=JSON).status_code == 401
+
+
+def test_a_copied_cookie_opens_nothing_after_logout(client: TestClient) -> None:
+    sign_in(client)
+    copied = client.cookies[COOKIE_NAME]
+    token = form_token(client.get("/staff-page"))
+    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).is_redirect
+    client.cookies.clear()
+    client.cookies.set(COOKIE_NAME, copied)
+    assert client.get("/staff-only", headers=JSON).status_code == 401
+
+
+def test_a_password_reset_ends_the_accounts_sessions(client: TestClient) -> None:
+    sign_in(client)
+    set_password("boss", "a brand new passphrase")
+    assert client.get("/staff-only", headers=JSON).status_code == 401
 
 
 def test_the_session_cookie_is_httponly_lax_and_secure_when_asked(

@@ -15,6 +15,7 @@ from bot.auth.accounts import authenticate, create_account
 from bot.web.app import app
 
 PASSWORD = "correct horse battery staple"
+HERE = "192.0.2.10"  # the client address sign-in failures are counted against
 HTML = {"Accept": "text/html"}
 
 
@@ -226,7 +227,7 @@ def test_an_admin_manages_accounts_and_it_is_audited(client: TestClient) -> None
         "/studio/api/accounts/nora/roles", json={"roles": ["editor", "publisher"]}, headers=headers
     )
     assert roles.json()["roles"] == ["editor", "publisher"]
-    assert authenticate("nora", PASSWORD).roles == ("editor", "publisher")
+    assert authenticate("nora", PASSWORD, address=HERE).roles == ("editor", "publisher")
     assert client.post("/studio/api/accounts/root/disable", headers=headers).status_code == 400
     assert client.post("/studio/api/accounts/nora/disable", headers=headers).status_code == 200
     actions = [r["action"] for r in client.get("/studio/audit.json").json()]
