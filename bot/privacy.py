@@ -54,21 +54,44 @@ def mask_event(event: dict[str, Any]) -> dict[str, Any]:
 # birth date, the last digits of an SSN): none of it is kept, whatever it looks like.
 IDENTITY_ANSWER = "[identity details, not kept]"
 NAVIGATION_FORM = "life_experience_form"
+# A slot holding identity details holds only a reference to them (actions.vault).
+VAULT_PREFIX = "vault:"
+
+
+def is_vault_reference(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(VAULT_PREFIX)
 
 
 def mask_events(
     events: list[dict[str, Any]], active_loop: str | None = None
 ) -> list[dict[str, Any]]:
     """Serialised events as they may be stored: identifiers masked, identity answers
-    dropped. `active_loop` is the form running before the first of them, if any."""
+    dropped. `active_loop` is the form running before the first of them, if any.
+
+    An identity answer is a message typed while a lookup form runs, or one a lookup
+    read identity details from though no form was running yet ("where is my passport?
+    Rivera 4821" starts the form, which keeps what it read in the vault): whatever
+    its words, no pattern has to recognise them."""
     masked = []
-    for event in events:
+    for index, event in enumerate(events):
         if event.get("event") == "active_loop":
             active_loop = event.get("name")
-        if event.get("event") == "user" and active_loop and active_loop != NAVIGATION_FORM:
+        if event.get("event") == "user" and (
+            (active_loop and active_loop != NAVIGATION_FORM) or _identity_read_from(events, index)
+        ):
             event = _replace_text(event, IDENTITY_ANSWER)
         masked.append(mask_event(event))
     return masked
+
+
+def _identity_read_from(events: list[dict[str, Any]], index: int) -> bool:
+    """Whether the turn of the user message at `index` kept identity details in a slot."""
+    for event in events[index + 1 :]:
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and is_vault_reference(event.get("value")):
+            return True
+    return False
 
 
 def _replace_text(event: dict[str, Any], text: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.privacy import mask_event, mask_events
+from bot.privacy import IDENTITY_ANSWER, mask_event, mask_events
 
 
 def test_user_events_are_masked_everywhere_but_bot_messages_stay() -> None:
@@ -58,3 +58,21 @@ def test_identity_details_typed_when_no_lookup_runs_lose_the_name_and_last_four(
     assert stored["text"] == stored["parse_data"]["text"]
     assert stored["text"] == "[name], born **/**/****, last four ****"
     assert not any(raw in str(stored) for raw in ("Rivera", "4821", "1985"))
+
+
+def test_a_message_a_lookup_read_identity_details_from_is_not_kept() -> None:
+    """It starts the form (no loop runs yet), and the form keeps what it read in the
+    vault: whatever its wording, the message is an identity answer."""
+    typed = "passport status for Rivera 4821 please"
+    events = [
+        {"event": "user", "text": typed, "parse_data": {"text": typed, "entities": []}},
+        {"event": "action", "name": "passport_form"},
+        {"event": "active_loop", "name": "passport_form"},
+        {"event": "slot", "name": "last_name", "value": "vault:AbCdEfGhIjKlMnOpQrStUvWx"},
+        {"event": "user", "text": "thanks", "parse_data": {"text": "thanks"}},
+        {"event": "active_loop", "name": None},
+        {"event": "user", "text": "what else", "parse_data": {"text": "what else"}},
+        {"event": "slot", "name": "lookup_outcome", "value": "found"},
+    ]
+    texts = [e["text"] for e in mask_events(events) if e["event"] == "user"]
+    assert texts == [IDENTITY_ANSWER, IDENTITY_ANSWER, "what else"]
