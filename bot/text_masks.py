@@ -126,7 +126,7 @@ _EXPLICIT_NAME = re.compile(
 )
 # Where the clauses of an identity message break: the name's end cues, and any digit
 # or mask (a name never holds one).
-_CLAUSE_BREAK = re.compile(rf"{NAME_END.pattern}|[\d*\[\]()?!:]", re.I)
+_CLAUSE_BREAK = re.compile(rf"{NAME_END.pattern}|[\d*\[\]()?!]", re.I)
 # A four-digit number that is not a year, in a message holding identity details.
 _BARE_FOUR = re.compile(r"(?<![\w$.,*/-])(?!(?:19|20)\d\d\b)\d{4}(?![\w,.]\d|[\w*/-])")
 

@@ -89,6 +89,9 @@ MASKED = [
     ("last four of my social are 4821", "last four of my social are ****"),
     ("my ssn ends in 7712", "my ssn ends in ****"),
     ("card ending in 1111", "card ending in ****"),
+    # ... but a label or an ordinary opening is not taken for a name
+    ("Note: caller born 03/14/1985", "Note: caller born **/**/****"),
+    ("I'm retiring, my SSN is 123 45 6789", "I'm retiring, my SSN is ***-**-****"),
 ]
 
 # Ordinary text the assistant, the studio and the insights need as it was typed.
