@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 
-# "last four are 4821", "my ssn ends in 7712", "ending in 1111": group 1 is the digits.
-LAST4_CUE = r"(?:last\s*(?:4|four)(?:\s*digits)?|ending(?:\s*in)?|ends\s*(?:in|with))\D{0,20}?"
+# "last four are 4821", "my ssn ends in 7712", "ending in 1111", "los últimos cuatro son
+# 4821", "termina en 7712": group 1 is the digits.
+LAST4_CUE = (
+    r"(?:last\s*(?:4|four)(?:\s*digits)?|ending(?:\s*in)?|ends\s*(?:in|with)|"
+    r"[uú]ltimos\s*(?:4|cuatro)(?:\s*d[ií]gitos)?|termina\s*en)\D{0,20}?"
+)
 LAST4_PHRASE = re.compile(rf"{LAST4_CUE}(\d{{4}})\b", re.I)
 # "last name is Okafor", "surname: Nguyen": group 1 is the family name.
 NAME_PHRASE = re.compile(

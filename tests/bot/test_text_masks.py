@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.text_masks import keep_last4_digits, luhn_valid, mask_text
@@ -89,6 +89,8 @@ MASKED = [
     ("last four of my social are 4821", "last four of my social are ****"),
     ("my ssn ends in 7712", "my ssn ends in ****"),
     ("card ending in 1111", "card ending in ****"),
+    ("los últimos cuatro son 4821", "los últimos cuatro son ****"),
+    ("mi seguro social termina en 7712", "mi seguro social termina en ****"),
     # ... but a label or an ordinary opening is not taken for a name
     ("Note: caller born 03/14/1985", "Note: caller born **/**/****"),
     ("I'm retiring, my SSN is 123 45 6789", "I'm retiring, my SSN is ***-**-****"),
@@ -159,13 +161,20 @@ def test_keeping_the_last_four_digits_keeps_separators_and_letters() -> None:
 
 
 # Any characters that are not letters or digits, up to three of them, between the
-# groups: spaces of every kind, dots, slashes, dashes of every kind, punctuation.
-_SEPARATOR_CHAR = st.characters(whitelist_categories=("Zs", "Pd", "Po", "Pc", "Ps", "Pe"))
+# groups: spaces of every kind, tabs and line breaks, dots, slashes, dashes of every
+# kind, brackets, quotes, other punctuation and symbols (+, =, ~, $, °).
+_SEPARATOR_CHAR = st.one_of(
+    st.characters(
+        whitelist_categories=("Zs", "Pd", "Po", "Pc", "Ps", "Pe", "Pi", "Pf", "Sm", "Sc", "So")
+    ),
+    st.sampled_from("\t\n\r"),
+)
 _SEPARATOR = st.text(_SEPARATOR_CHAR, min_size=0, max_size=3)
 _WORDS = st.sampled_from(["", "my ssn is ", "SSN: ", "it is ", "social ", "número "])
 _AFTER = st.sampled_from(["", " thanks", ", born in Ohio", ". help", "!"])
 
 
+@settings(max_examples=400)
 @given(
     digits=st.text("0123456789", min_size=9, max_size=9),
     first=_SEPARATOR,
