@@ -358,8 +358,15 @@ MASKS: list[Callable[[str], str]] = [
 ]
 
 
+# Every mask needs a digit, an "@" or a word that introduces a name: most strings in a
+# conversation (intent names, "yes", questions) have none and are returned at once.
+_MAY_HOLD_IDENTIFIER = re.compile(r"[\d@]|name|llamo|nombre|apellido", re.I)
+
+
 def mask_text(text: str) -> str:
     """The text with every identifier-like value masked."""
+    if not _MAY_HOLD_IDENTIFIER.search(text):
+        return text
     for mask in MASKS:
         text = mask(text)
     return text
