@@ -85,9 +85,11 @@ def mask_events(
 
 
 def _identity_read_from(events: list[dict[str, Any]], index: int) -> bool:
-    """Whether the turn of the user message at `index` kept identity details in a slot."""
+    """Whether the turn of the user message at `index` kept identity details in a slot.
+    The turn ends where the assistant listens again (slots a new session carries over
+    come after that)."""
     for event in events[index + 1 :]:
-        if event.get("event") == "user":
+        if event.get("event") == "user" or event.get("name") == "action_listen":
             return False
         if event.get("event") == "slot" and is_vault_reference(event.get("value")):
             return True
