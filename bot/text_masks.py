@@ -44,10 +44,14 @@ MASKED_NAME = "[name]"
 # dash, minus, and their small and full-width forms.
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
 
-# SSN: 3-2-4 digits, each gap at most three characters that are not letters or digits
-# (123-45-6789, 123.45.6789, 123 - 45 - 6789 with any dash, 123_45_6789), or nine in a row.
-# Not money ("$123,45,6789" is not typed; "$123456789" is an amount).
-SSN = re.compile(r"(?<![\w$])\d{3}(?:[\W_]{1,3})?\d{2}(?:[\W_]{1,3})?\d{4}(?![\w])")
+# SSN: 3-2-4 digits, each gap at most four characters that are not letters or digits
+# (123-45-6789, 123.45.6789, 123 -- 45 -- 6789 with any dash, 123_45_6789), nine in a
+# row, or 3-3-3 groups (123 456 789) unless commas part them (123,456,789 is an amount).
+# Not money: "$123456789" is an amount.
+SSN = re.compile(
+    r"(?<![\w$])\d{3}(?:(?:[\W_]{1,4})?\d{2}(?:[\W_]{1,4})?\d{4}"
+    r"|(?:[^\w,]|_){1,4}\d{3}(?:[^\w,]|_){1,4}\d{3})(?![\w])"
+)
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 
 _EN_MONTHS = (
@@ -90,9 +94,12 @@ ZIP4 = re.compile(rf"\b\d{{5}}\s*[{_DASHES}]\s*\d{{4}}\b")
 # A card: 13 to 19 digits, in groups or not, that pass the Luhn check.
 CARD_CANDIDATE = re.compile(r"(?<![\w$])\d(?:[ .\-]?\d){12,18}(?![\w])")
 # USCIS A-number: "A" then 8 or 9 digits, in groups or not (A123456789, A 123 456 789,
-# A-number: 123-456-789, A# 12345678).
+# A-number: 123-456-789, a# 12345678). A lowercase "a" only with "number" or "#" (not
+# the article: "a 123-45-6789" is an SSN).
 A_NUMBER = re.compile(
-    r"\b(?:a[\s#.\-]*(?:number|no\.?|n[uú]mero)?[\s#:.\-]*)(\d(?:[\s.\-]?\d){7,8})(?![\w])", re.I
+    r"\b(?:(?-i:A)|a(?=[\s\-]*(?:number|#|no\.|n[uú]mero)))[\s#.\-]*(?:number|no\.?|n[uú]mero)?"
+    r"[\s#:.\-]*(\d(?:[\s.\-]?\d){7,8})(?![\w])",
+    re.I,
 )
 # Case, claim, application, account and traveler numbers: a token of 6 or more
 # letters/digits/dashes holding at least 5 digits.
@@ -346,11 +353,11 @@ def mask_last_four(text: str) -> str:
 MASKS: list[Callable[[str], str]] = [
     lambda text: EMAIL.sub(MASKED_EMAIL, text),
     lambda text: ZIP4.sub(MASKED_ZIP4, text),
+    mask_a_numbers,
     lambda text: SSN.sub(MASKED_SSN, text),
     mask_last_four,
     mask_cards,
     mask_dates,
-    mask_a_numbers,
     mask_phones,
     mask_addresses,
     lambda text: NUMBER_TOKEN.sub(_keep_last4_chars, text),
