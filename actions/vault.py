@@ -18,10 +18,11 @@ from typing import Protocol
 import redis
 from cachetools import TTLCache
 
+from bot.privacy import VAULT_PREFIX as PREFIX
+from bot.privacy import is_vault_reference as is_reference
 from bot.settings import get_settings
 
 TTL_SECONDS = 15 * 60  # a form abandoned for 15 minutes starts again
-PREFIX = "vault:"
 
 
 class _Backend(Protocol):
@@ -67,10 +68,6 @@ class _Redis:
 def _backend() -> _Backend:
     url = get_settings().redis_url
     return _Redis(url) if url else _Memory()
-
-
-def is_reference(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(PREFIX)
 
 
 def _token() -> str:

@@ -1,49 +1,21 @@
-"""Mask personal identifiers in text before anything is stored or shown to staff.
+"""Mask personal identifiers before anything is stored or shown to staff.
 
 People type Social Security numbers, birth dates and case numbers into chats. The
 raw value is needed once, by the action that looks a case up; everything kept
-afterwards (tracker store, analytics, studio inbox, handoff summaries) holds the
-masked form, e.g. ``***-**-1234``. Masking is idempotent.
+afterwards (tracker store, analytics, studio inbox, handoff summaries, survey
+comments, wrap-up notes) holds the masked form, e.g. ``***-**-****``. What is found
+in text, and how, is bot.text_masks; this module applies it to Rasa's events.
+Masking is idempotent.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
-)
+from bot.text_masks import mask_text
 
-SSN = re.compile(r"\b\d{3}([-\s]?)\d{2}\1(\d{4})\b")
-EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-DATES = [
-    re.compile(r"\b\d{4}-\d{1,2}-\d{1,2}\b"),
-    re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b"),
-    re.compile(rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b", re.I),
-    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\.?,?\s+\d{{4}}\b", re.I),
-]
-# Case, claim, application, account and traveler numbers: a token of 6 or more
-# letters/digits/dashes holding at least 5 digits. Keeps the last 4 characters.
-NUMBER_TOKEN = re.compile(r"\b(?=(?:[A-Za-z-]*\d){5})[A-Za-z0-9][A-Za-z0-9-]{5,}\b")
-MASKED_DATE = "**/**/****"
-
-
-def _keep_last4(match: re.Match[str]) -> str:
-    token = match.group(0)
-    hidden = re.sub(r"[A-Za-z0-9]", "*", token[:-4])
-    return hidden + token[-4:]
-
-
-def mask_text(text: str) -> str:
-    """The text with every identifier-like value masked."""
-    text = SSN.sub(lambda m: f"***-**-{m.group(2)}", text)
-    text = EMAIL.sub("***@***", text)
-    for pattern in DATES:
-        text = pattern.sub(MASKED_DATE, text)
-    return NUMBER_TOKEN.sub(_keep_last4, text)
+__all__ = ["mask_event", "mask_events", "mask_text", "mask_values"]
 
 
 def mask_values(value: Any, mask: Callable[[str], str] = mask_text) -> Any:
@@ -82,21 +54,46 @@ def mask_event(event: dict[str, Any]) -> dict[str, Any]:
 # birth date, the last digits of an SSN): none of it is kept, whatever it looks like.
 IDENTITY_ANSWER = "[identity details, not kept]"
 NAVIGATION_FORM = "life_experience_form"
+# A slot holding identity details holds only a reference to them (actions.vault).
+VAULT_PREFIX = "vault:"
+
+
+def is_vault_reference(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(VAULT_PREFIX)
 
 
 def mask_events(
     events: list[dict[str, Any]], active_loop: str | None = None
 ) -> list[dict[str, Any]]:
     """Serialised events as they may be stored: identifiers masked, identity answers
-    dropped. `active_loop` is the form running before the first of them, if any."""
+    dropped. `active_loop` is the form running before the first of them, if any.
+
+    An identity answer is a message typed while a lookup form runs, or one a lookup
+    read identity details from though no form was running yet ("where is my passport?
+    Rivera 4821" starts the form, which keeps what it read in the vault): whatever
+    its words, no pattern has to recognise them."""
     masked = []
-    for event in events:
+    for index, event in enumerate(events):
         if event.get("event") == "active_loop":
             active_loop = event.get("name")
-        if event.get("event") == "user" and active_loop and active_loop != NAVIGATION_FORM:
+        if event.get("event") == "user" and (
+            (active_loop and active_loop != NAVIGATION_FORM) or _identity_read_from(events, index)
+        ):
             event = _replace_text(event, IDENTITY_ANSWER)
         masked.append(mask_event(event))
     return masked
+
+
+def _identity_read_from(events: list[dict[str, Any]], index: int) -> bool:
+    """Whether the turn of the user message at `index` kept identity details in a slot.
+    The turn ends where the assistant listens again (slots a new session carries over
+    come after that)."""
+    for event in events[index + 1 :]:
+        if event.get("event") == "user" or event.get("name") == "action_listen":
+            return False
+        if event.get("event") == "slot" and is_vault_reference(event.get("value")):
+            return True
+    return False
 
 
 def _replace_text(event: dict[str, Any], text: str) -> dict[str, Any]:

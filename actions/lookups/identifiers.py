@@ -16,6 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, validator
 
+from bot.identity_phrases import LAST4_PHRASE, NAME_CHARS, NAME_END, NAME_LEAD, NAME_PHRASE
 from bot.settings import REPO_ROOT
 
 SPEC_FILE = REPO_ROOT / "data" / "identifiers.yml"
@@ -48,25 +49,12 @@ MONTH_FIRST = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\
 DAY_FIRST = re.compile(
     rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\.?,?\s+(\d{{4}})\b", re.I
 )
-LAST4_PHRASE = re.compile(
-    r"(?:last\s*(?:4|four)(?:\s*digits)?|ending(?:\s*in)?|ends\s*(?:in|with))\D{0,20}?(\d{4})\b",
-    re.I,
-)
 FULL_SSN = re.compile(r"\b\d{3}[-\s]?\d{2}[-\s]?(\d{4})\b")
 BARE_4 = re.compile(r"^\D*(\d{4})\D*$")
 MONEY = re.compile(
     r"\$\s*([\d,]+)(?:\.(\d{2}))?|\b([\d,]+)(?:\.(\d{2}))?\s*(?:dollars|bucks)\b", re.I
 )
 BARE_NUMBER = re.compile(r"^\D*?([\d,]+)(?:\.(\d{2}))?\D*$")
-NAME_PHRASE = re.compile(
-    r"\b(?:last\s*name|surname|family\s*name)\s*(?:is|:)?\s+([^\s,.;]+(?:[-'][^\s,.;]+)?)", re.I
-)
-NAME_LEAD = re.compile(
-    r"^(?:it'?s|it is|this is|i'?m|i am|my name is|name is|the name is|name:)\s+", re.I
-)
-# Where a name given alongside other details ends: "Rivera, born 03/14/1985".
-NAME_END = re.compile(r"[,;]|\s(?:born|dob|date of birth|ssn|social|last\s*(?:4|four)|and)\b", re.I)
-NAME_CHARS = re.compile(r"^[^\W\d_]+(?:[ '\-.][^\W\d_]+)*$")
 
 
 class IdentifierSpec(BaseModel):

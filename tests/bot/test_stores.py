@@ -24,8 +24,11 @@ from bot.stores import (
 )
 from tests.support.redis_server import RedisServer
 
-TYPED = "born 03/14/1985, ssn 123-45-4821, receipt IOE0912345678"
-RAW_VALUES = ("03/14/1985", "123-45", "IOE0912345678", "0912345")
+TYPED = (
+    "born 1985/03/14, ssn 123.45.4821, receipt IOE0912345678, call 202 555 0143, "
+    "I live at 42 Oak St"
+)
+RAW_VALUES = ("1985/03", "123.45", "45.4821", "IOE0912345678", "0912345", "202 555", "42 Oak")
 
 
 def _roundtrip(store: ConfiguredTrackerStore) -> DialogueStateTracker:
@@ -46,7 +49,8 @@ def _roundtrip(store: ConfiguredTrackerStore) -> DialogueStateTracker:
     texts = [e.text for e in loaded.events if isinstance(e, UserUttered)]
     assert texts == [
         "I am retiring soon",
-        "born **/**/****, ssn ***-**-4821, receipt *********5678",
+        "born **/**/****, ssn ***-**-****, receipt *********5678, call *** *** 0143, "
+        "I live at [address]",
     ]
     assert tracker.latest_message.text == TYPED, "the live tracker keeps the raw value"
     return loaded

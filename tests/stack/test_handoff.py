@@ -134,10 +134,10 @@ def test_a_handoff_from_the_widget_to_an_agent_and_back(stack: Stack, person: Pe
     assert person.nothing_for(QUIET_SECONDS) == []
     tracker = stack.tracker(person.session)
     assert tracker["paused"] is True
-    assert tracker["latest_message"]["text"] == "hello, is anyone there? My SSN is ***-**-6789"
+    assert tracker["latest_message"]["text"] == "hello, is anyone there? My SSN is ***-**-****"
     assert tracker["slots"]["agent_joined"] is True
     transcript = agent.get(f"/api/agent/calls/{person.session}").json()["transcript"]
-    assert transcript[-1]["text"] == "hello, is anyone there? My SSN is ***-**-6789"
+    assert transcript[-1]["text"] == "hello, is anyone there? My SSN is ***-**-****"
 
     # The agent's words reach the person's room, stored with the agent's name.
     words = "Hi, I'm Dana. I can help."

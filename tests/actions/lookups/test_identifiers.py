@@ -65,6 +65,7 @@ def test_a_name_is_read_unasked_only_when_named_as_such() -> None:
         ("4821", "4821", True),
         ("last four are 4821", "4821", False),
         ("my ssn ends in 7712", "7712", False),
+        ("los últimos cuatro son 4821", "4821", False),
         ("123-45-4821", "4821", True),
     ],
 )
