@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, FollowupAction, SlotSet
@@ -11,8 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.navigation import experience_buttons, load_experience
+from actions.search import find_services
 from bot.agent.calls import chat_summary
 from bot.catalog.queries import GENERAL_CONTACT_AGENCY, get_agency, list_life_experiences
+from bot.catalog.search import SearchHit
 from bot.handoff import AlreadyClaimed, queue_for
 from bot.settings import get_settings
 
@@ -39,8 +42,20 @@ def consecutive_misses(tracker: Tracker) -> int:
     return misses
 
 
+def search_answer(hits: list[SearchHit]) -> str:
+    """One plain sentence per service: the first sentence of its summary."""
+    lines = []
+    for number, hit in enumerate(hits, start=1):
+        service = hit.entry.service
+        sentence = re.split(r"(?<=[.!?])\s", service.summary.strip(), maxsplit=1)[0]
+        lines.append(f"{number}. {service.title} ({service.agency.name}): {sentence}")
+    return "\n".join(lines)
+
+
 class ActionFallback(Action):
-    """First miss: ask to rephrase, with the top experiences; second miss: offer a person.
+    """Not understood: the catalog services closest to the message (bot/catalog/search.py);
+    when none is close enough, ask to rephrase with the top experiences; after two misses in
+    a row, offer a person.
 
     Also the policies' core fallback (config.yml), run when no policy is sure what to do
     next: Rasa then predicts again after it, and without an explicit listen it would run
@@ -53,7 +68,25 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if consecutive_misses(tracker) >= 2:
+        misses = consecutive_misses(tracker)
+        text = tracker.latest_message.get("text") or ""
+        hits = await asyncio.to_thread(find_services, text) if text.strip() else []
+        if hits:
+            last = (
+                {"title": "Talk to a person", "payload": "/human_handoff"}
+                if misses >= 2
+                else {"title": "Something else", "payload": "/bot_capabilities"}
+            )
+            dispatcher.utter_message(
+                response="utter_search_results",
+                results=search_answer(hits),
+                buttons=[
+                    *({"title": h.entry.service.title, "payload": h.entry.payload} for h in hits),
+                    last,
+                ],
+            )
+            return [FollowupAction(LISTEN)]
+        if misses >= 2:
             dispatcher.utter_message(response="utter_offer_person")
             return [FollowupAction(LISTEN)]
         experiences = await asyncio.to_thread(list_life_experiences)

@@ -14,6 +14,7 @@ action call in flight for 0.1-0.25 s.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import rasa_sdk.endpoint
@@ -23,6 +24,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.search import find_services
 from bot.bearer import HEADER, holds_token
 from bot.gc_freeze import frozen_after
 from bot.settings import get_settings
@@ -70,6 +72,13 @@ def install() -> None:
     rasa_sdk.endpoint.create_app = create_app
 
 
+def warm_up_search() -> None:
+    """Build the catalog search in the background: encoding the catalog and the NLU examples
+    takes seconds, which the first person not understood should not wait for."""
+    threading.Thread(target=find_services, args=("warm up",), daemon=True).start()
+
+
 if __name__ == "__main__":
     install()
+    warm_up_search()
     main()
