@@ -14,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.said_answers import said_answers
 from actions.survey import offer_survey
 from bot.catalog.queries import (
     LifeExperienceView,
@@ -26,6 +27,9 @@ from bot.catalog.queries import (
 MAX_NEXT_STEPS = 5
 MAX_MORE_BUTTONS = 6
 ANSWER_BY_INTENT = {"affirm": "yes", "deny": "no", "not_sure": "unsure"}
+NEAR_65 = "near_65"
+# Events after which earlier messages no longer speak for the answers.
+RESET_EVENTS = frozenset({"restart", "session_started", "reset_slots"})
 
 
 async def load_experience(tracker: Tracker) -> LifeExperienceView | None:
@@ -40,12 +44,16 @@ def answer_from_message(slot: str, tracker: Tracker) -> str | None:
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if intent in ANSWER_BY_INTENT:
         return ANSWER_BY_INTENT[intent]
-    if slot == "near_65":
+    if slot == NEAR_65:
         for entity in tracker.latest_message.get("entities", []):
             if entity.get("entity") == "age" and str(entity.get("value", "")).isdigit():
-                age = int(entity["value"])
-                return "yes" if age >= 65 else "unsure" if age == 64 else "no"
+                return answer_for_age(int(entity["value"]))
     return None
+
+
+def answer_for_age(age: int) -> str:
+    """65 or older, or turning 65 soon (64: not sure which), answers the Medicare question."""
+    return "yes" if age >= 65 else "unsure" if age == 64 else "no"
 
 
 def experience_buttons(experience_ids_and_titles: list[tuple[str, str]]) -> list[dict[str, str]]:
@@ -85,19 +93,68 @@ class ValidateLifeExperienceForm(FormValidationAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """The answer to the question just asked (every question is yes / no / not sure,
-        so one extractor serves them all); on the first message of an experience, the
-        service it names, if any ("renew my passport")."""
+        so one extractor serves them all); the answers to questions not yet asked that the
+        person already gave in their own words ("I just lost my job"), so none is asked
+        twice; on the first message of an experience, the service it names, if any
+        ("renew my passport")."""
+        events: list[EventType] = []
         requested = tracker.get_slot("requested_slot")
         if requested and requested != "life_experience":
             answer = answer_from_message(requested, tracker)
             if answer is not None:
-                return [SlotSet(requested, answer)]
-        if tracker.get_slot("service"):
-            return []
+                events.append(SlotSet(requested, answer))
         experience = await load_experience(tracker)
-        text = tracker.latest_message.get("text") or ""
-        named = experience.named_service(text) if experience else None
-        return [SlotSet("service", named)] if named else []
+        if experience is not None:
+            answered = {e["name"] for e in events}
+            open_questions = [
+                q for q in experience.questions if tracker.get_slot(q) is None and q not in answered
+            ]
+            said = await asyncio.to_thread(already_said, tracker, open_questions)
+            events += [SlotSet(q, a) for q, a in said.items()]
+        answered_now = any(e["name"] == requested for e in events)
+        if experience is None or answered_now or tracker.get_slot("service"):
+            return events
+        named = experience.named_service(tracker.latest_message.get("text") or "")
+        return [*events, SlotSet("service", named)] if named else events
+
+
+def conversation_texts(tracker: Tracker) -> list[str]:
+    """What the person typed since the conversation (or its answers) last started afresh;
+    button payloads ("/affirm") say nothing of their own."""
+    texts: list[str] = []
+    for event in tracker.events:
+        if event.get("event") in RESET_EVENTS:
+            texts = []
+        elif event.get("event") == "user":
+            text = (event.get("text") or "").strip()
+            if text and not text.startswith("/"):
+                texts.append(text)
+    return texts
+
+
+def stated_age(tracker: Tracker) -> int | None:
+    """The latest age the person gave in any message ("I'm 64")."""
+    age = None
+    for event in tracker.events:
+        if event.get("event") in RESET_EVENTS:
+            age = None
+        for entity in (
+            (event.get("parse_data") or {}).get("entities", [])
+            if event.get("event") == "user"
+            else []
+        ):
+            if entity.get("entity") == "age" and str(entity.get("value", "")).isdigit():
+                age = int(entity["value"])
+    return age
+
+
+def already_said(tracker: Tracker, questions: list[str]) -> dict[str, str]:
+    """Answers to the open questions found in the conversation so far."""
+    found = said_answers().answers(conversation_texts(tracker), questions)
+    age = stated_age(tracker) if NEAR_65 in questions else None
+    if age is not None:
+        found[NEAR_65] = answer_for_age(age)
+    return found
 
 
 class ActionShowNextSteps(Action):

@@ -211,3 +211,88 @@ def test_start_over_forgets_answers_and_flow() -> None:
     events, dispatcher = run(ActionStartOver(), tracker({"life_experience": "retirement"}))
     assert events == [ActiveLoop(None), AllSlotsReset()]
     assert dispatcher.messages[0]["response"] == "utter_start_over"
+
+
+def _said(text: str, events: list[dict]) -> Tracker:
+    latest = {"intent": {"name": "nlu_fallback"}, "entities": [], "text": text}
+    return Tracker.from_dict(
+        {
+            "sender_id": "test",
+            "slots": {},
+            "latest_message": latest,
+            "events": events,
+            "active_loop": {},
+        }
+    )
+
+
+def test_a_message_not_understood_gets_the_services_closest_to_it() -> None:
+    text = "I am about to stop working, how do I start getting my social security checks"
+    events, said = run(ActionFallback(), _said(text, [_user("nlu_fallback")]))
+    answer = said.messages[0]
+    assert answer["response"] == "utter_search_results"
+    assert "Apply for retirement benefits (Social Security Administration)" in answer["results"]
+    payloads = [b["payload"] for b in answer["buttons"]]
+    assert '/le_retirement{"service": "ssa_retirement_benefits"}' in payloads[:3]
+    assert payloads[-1] == "/bot_capabilities"
+    assert events == [FollowupAction("action_listen")]
+
+
+def test_after_two_misses_the_search_answer_offers_a_person() -> None:
+    text = "I am about to stop working, how do I start getting my social security checks"
+    events = [_user("nlu_fallback"), {"event": "bot"}, _user("nlu_fallback")]
+    _, said = run(ActionFallback(), _said(text, events))
+    assert said.messages[0]["buttons"][-1]["payload"] == "/human_handoff"
+
+
+def test_off_topic_words_still_get_the_rephrase_prompt() -> None:
+    _, said = run(
+        ActionFallback(), _said("what's a good recipe for lasagna", [_user("nlu_fallback")])
+    )
+    assert said.messages[0]["response"] == "utter_rephrase"
+
+
+def _typed(text: str, entities: list[dict] | None = None) -> dict:
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {"intent": {"name": "le_retirement"}, "entities": entities or []},
+    }
+
+
+def _form_run(slots: dict, events: list[dict]) -> list:
+    t = tracker(slots, "le_retirement", events=events)
+    t.latest_message["text"] = events[-1]["text"]
+    return asyncio.run(ValidateLifeExperienceForm().run(CollectingDispatcher(), t, DOMAIN))
+
+
+def test_answers_already_given_in_the_first_message_are_not_asked() -> None:
+    events = _form_run(
+        {"life_experience": "retirement", "requested_slot": None},
+        [_typed("I'm a federal employee and I turn 65 next month, what should I do")],
+    )
+    assert SlotSet("federal_employee", "yes") in events
+    assert SlotSet("near_65", "yes") in events
+    assert not any(e["name"] == "requested_slot" and e["value"] for e in events), "no question"
+
+
+def test_a_later_message_answers_a_question_not_yet_asked() -> None:
+    conversation = [
+        _typed("I'm thinking about retiring"),
+        {"event": "bot", "text": "Are you a federal employee?"},
+        _typed("yes, and I'm 66 already", [{"entity": "age", "value": "66"}]),
+    ]
+    events = _form_run(
+        {"life_experience": "retirement", "requested_slot": "federal_employee"}, conversation
+    )
+    assert SlotSet("near_65", "yes") in events
+
+
+def test_what_was_said_before_a_restart_does_not_count() -> None:
+    conversation = [
+        _typed("I'm a federal employee"),
+        {"event": "restart"},
+        _typed("I'm thinking about retiring"),
+    ]
+    events = _form_run({"life_experience": "retirement", "requested_slot": None}, conversation)
+    assert not any(e.get("name") == "federal_employee" for e in events)

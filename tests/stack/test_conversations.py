@@ -30,6 +30,24 @@ OPENERS = {
 }
 
 
+# First messages that already answer both of their experience's questions (every question in
+# data/catalog/life_experiences.yml): none may be asked again.
+ANSWERED_UP_FRONT = {
+    "retirement": "I'm a federal employee and I turn 65 next month, what do I do to retire",
+    "student_loans": "I can't afford my student loan payments and I work for a nonprofit",
+    "new_child": "we just had a baby and money is really tight",
+    "disaster_recovery": "the flood destroyed our house. I don't own a business and we don't farm",
+    "military_transition": "I just got out of the army and I hurt my back while serving",
+    "financial_shock": "I just lost my job and we lost our health insurance",
+    "travel": "I'm flying to Europe this summer and I rarely fly",
+    "farming": "I'm a beginning farmer and I haven't applied for a loan yet",
+    "health_coverage": "I need health insurance, I just turned 65 and we have very little income",
+    "loss_of_loved_one": "my husband died last week, he was a veteran",
+    "disability": "I can't work anymore because of my illness, I worked until last year and "
+    "I never served in the military",
+}
+
+
 def _texts(replies: list[dict]) -> list[str]:
     return [r.get("text", "") for r in replies]
 
@@ -68,13 +86,28 @@ def test_every_life_experience_from_first_message_to_next_steps(
     assert any(b["payload"] == "/human_handoff" for b in replies[-2]["buttons"])
 
 
+@pytest.mark.parametrize("experience", sorted(ANSWERED_UP_FRONT))
+def test_answers_given_in_the_first_message_are_never_asked(stack: Stack, experience: str) -> None:
+    sender = uuid.uuid4().hex
+    replies = stack.say(ANSWERED_UP_FRONT[experience], sender)
+    tracker = stack.tracker(sender)
+    assert tracker["slots"]["life_experience"] == experience
+    questions = [
+        r["text"] for r in replies if any(b["payload"] == "/not_sure" for b in r.get("buttons", []))
+    ]
+    assert questions == [], "asked what the first message already said"
+    assert any(STEP.match(t) for t in _texts(replies)), _texts(replies)
+
+
 def test_the_coast_guard_example_lands_in_military_transition_with_va_and_dol(
     stack: Stack,
 ) -> None:
     sender = uuid.uuid4().hex
-    stack.say("I separate from the Coast Guard in June and need a civilian job", sender)
+    replies = stack.say("I separate from the Coast Guard in June and need a civilian job", sender)
     assert stack.tracker(sender)["slots"]["life_experience"] == "military_transition"
-    stack.say("no, not yet", sender)  # already left active duty?
+    # "I separate ... in June" already says active duty has not ended: not asked again.
+    assert stack.tracker(sender)["slots"]["separated"] == "no"
+    assert "injury or illness" in replies[-1]["text"]
     replies = stack.say("/not_sure", sender)  # an injury from service?
     steps = " ".join(t for t in _texts(replies) if STEP.match(t))
     assert "Veterans Affairs" in steps
