@@ -59,12 +59,15 @@ test-stories: setup train
 	$(RASA) test core --model "$$($(PY) -m bot.training)" --stories tests/stories \
 		--fail-on-prediction-errors --out $(RESULTS)/stories
 
-## nlu-report: intent accuracy, macro F1, out-of-scope precision/recall on the held-out split
+## nlu-report: intent accuracy, macro F1, out-of-scope precision/recall on the held-out split,
+## then routes, off-topic and useful answers on real people's words (tests/nlu/real_people.yml)
 nlu-report: setup train
 	@mkdir -p $(RESULTS)
 	$(RASA) test nlu --model "$$($(PY) -m bot.training)" --nlu tests/nlu/holdout.yml \
 		--out $(RESULTS)/nlu > $(RESULTS)/nlu.log 2>&1 || { tail -40 $(RESULTS)/nlu.log; exit 1; }
 	$(PY) -m tests.nlu.report $(RESULTS)/nlu
+	$(PY) -m tests.nlu.real_people "$$($(PY) -m bot.training)" --floors \
+		--out $(RESULTS)/real_people.json 2> $(RESULTS)/real_people.log
 
 ## seed: load the catalog and agency demo records into empty databases
 seed: setup
