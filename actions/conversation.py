@@ -11,12 +11,19 @@ from rasa_sdk.events import ActiveLoop, AllSlotsReset, EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.clients.content import all_lookups
 from actions.navigation import experience_buttons, load_experience
 from actions.search import find_services
 from bot.agent.calls import chat_summary
-from bot.catalog.queries import GENERAL_CONTACT_AGENCY, get_agency, list_life_experiences
+from bot.catalog.queries import (
+    GENERAL_CONTACT_AGENCY,
+    get_agency,
+    get_life_experience,
+    list_life_experiences,
+)
 from bot.catalog.search import SearchHit
 from bot.handoff import AlreadyClaimed, queue_for
+from bot.nlu.parse_keys import CASE_OR_PROGRAM
 from bot.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -28,18 +35,46 @@ LISTEN = "action_listen"
 LIVE_CHAT_CHANNEL = "website"
 # Sent with the place in line, so the widget shows it and polls for an agent.
 HANDOFF_WAITING = "handoff_waiting"
+ASK_CASE_OR_PROGRAM = "utter_case_or_program"
 
 
 def consecutive_misses(tracker: Tracker) -> int:
-    """How many of the latest user messages in a row were not understood."""
+    """How many of the latest user messages in a row were not understood (a close call
+    between a lookup and a program was understood: the person is asked which)."""
     misses = 0
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
-        if (event.get("parse_data", {}).get("intent") or {}).get("name") != "nlu_fallback":
+        parse = event.get("parse_data") or {}
+        if (parse.get("intent") or {}).get("name") != "nlu_fallback" or parse.get(CASE_OR_PROGRAM):
             break
         misses += 1
     return misses
+
+
+def already_said(tracker: Tracker, response: str) -> bool:
+    return any(
+        e.get("event") == "bot" and (e.get("metadata") or {}).get("utter_action") == response
+        for e in tracker.events
+    )
+
+
+def case_or_program_buttons(parse: dict) -> list[dict[str, str]] | None:
+    """ "Check my own case" and "learn about it" buttons for a close call between a lookup
+    and the life experience that offers its service; None for any other message."""
+    choice = parse.get(CASE_OR_PROGRAM) or {}
+    lookup = next((c for c in all_lookups().values() if c.intent == choice.get("lookup")), None)
+    experience_id = str(choice.get("experience", "")).removeprefix("le_")
+    experience = get_life_experience(experience_id) if lookup and experience_id else None
+    if experience is None:
+        return None
+    offered = {o.service.id: o.service for o in experience.offers}
+    if lookup.service not in offered:
+        return None
+    return [
+        {"title": offered[lookup.service].title, "payload": f"/{lookup.intent}"},
+        {"title": f"Learn about it: {experience.title}", "payload": f"/le_{experience.id}"},
+    ]
 
 
 def search_answer(hits: list[SearchHit]) -> str:
@@ -53,7 +88,8 @@ def search_answer(hits: list[SearchHit]) -> str:
 
 
 class ActionFallback(Action):
-    """Not understood: the catalog services closest to the message (bot/catalog/search.py);
+    """A close call between one's own case and a program: ask which, once per conversation.
+    Not understood: the catalog services closest to the message (bot/catalog/search.py);
     when none is close enough, ask to rephrase with the top experiences; after two misses in
     a row, offer a person.
 
@@ -68,6 +104,11 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        if not already_said(tracker, ASK_CASE_OR_PROGRAM):
+            buttons = await asyncio.to_thread(case_or_program_buttons, tracker.latest_message)
+            if buttons:
+                dispatcher.utter_message(response=ASK_CASE_OR_PROGRAM, buttons=buttons)
+                return [FollowupAction(LISTEN)]
         misses = consecutive_misses(tracker)
         text = tracker.latest_message.get("text") or ""
         hits = await asyncio.to_thread(find_services, text) if text.strip() else []

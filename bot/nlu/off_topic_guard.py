@@ -26,11 +26,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.encoder import shared_encoder
+from bot.nlu.parse_keys import OFF_TOPIC_GUARD
 
 logger = logging.getLogger(__name__)
 
 OFF_TOPIC_INTENT = "out_of_scope"
-GUARD_KEY = "off_topic_guard"  # parse output: what the guard saw, for reports and the inbox
 VECTORS_FILE = "in_scope.npy"
 SETTINGS_FILE = "guard.json"
 
@@ -139,7 +139,7 @@ class OffTopicGuard(GraphComponent, IntentClassifier):
             similarity = self.similarity(message.get(TEXT))
             off_topic = similarity < self.threshold
             message.set(
-                GUARD_KEY,
+                OFF_TOPIC_GUARD,
                 {
                     "similarity": round(similarity, 4),
                     "threshold": round(self.threshold, 4),

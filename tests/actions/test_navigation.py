@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -296,3 +297,37 @@ def test_what_was_said_before_a_restart_does_not_count() -> None:
     ]
     events = _form_run({"life_experience": "retirement", "requested_slot": None}, conversation)
     assert not any(e.get("name") == "federal_employee" for e in events)
+
+
+@pytest.fixture
+def ssa_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lookup whose service the fixture catalog's retirement offers."""
+    lookup = SimpleNamespace(intent="status_ssa_application", service="ssa_my_social_security")
+    monkeypatch.setattr("actions.conversation.all_lookups", lambda: {"ssa_application": lookup})
+
+
+def _close_call(lookup: str, events: list[dict] | None = None) -> Tracker:
+    t = _said("did they get my retirement application", events or [_user("nlu_fallback")])
+    t.latest_message["case_or_program"] = {"lookup": lookup, "experience": "le_retirement"}
+    return t
+
+
+@pytest.mark.usefixtures("ssa_lookup")
+def test_a_close_call_between_own_case_and_program_is_asked_once() -> None:
+    events, said = run(ActionFallback(), _close_call("status_ssa_application"))
+    asked = said.messages[0]
+    assert asked["response"] == "utter_case_or_program"
+    assert [b["payload"] for b in asked["buttons"]] == ["/status_ssa_application", "/le_retirement"]
+    assert asked["buttons"][0]["title"] == "Open a my Social Security account"
+    assert events == [FollowupAction("action_listen")]
+    asked_before = {"event": "bot", "metadata": {"utter_action": "utter_case_or_program"}}
+    _, again = run(
+        ActionFallback(), _close_call("status_ssa_application", [asked_before, _user("x")])
+    )
+    assert again.messages[0]["response"] != "utter_case_or_program", "asked once only"
+
+
+@pytest.mark.usefixtures("ssa_lookup")
+def test_a_lookup_the_experience_does_not_offer_is_not_a_close_call() -> None:
+    _, said = run(ActionFallback(), _close_call("status_passport"))
+    assert said.messages[0]["response"] != "utter_case_or_program"

@@ -7,8 +7,9 @@ lookup its intent starts (le_* and status_* intents); any other intent (out_of_s
 fallback, greetings) starts neither, which is what an off-topic message should get. A message
 that falls to the fallback gets the catalog search answer (actions/search.py), searched here
 in a catalog seeded from data/catalog into a temporary database: an answer is useful when the
-route is right or one of the services it offers is one the message needs (an off-topic
-message: when it is left unset and offered nothing).
+route is right, the close call it asks about ("your own case, or learn how it works?")
+includes the right route, or one of the services it offers is one the message needs (an
+off-topic message: when it is left unset and offered nothing).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import yaml
 from rasa.core.agent import Agent
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME as FALLBACK_INTENT
 
+from actions.conversation import case_or_program_buttons
 from actions.search import find_services
 from bot.catalog.queries import clear_cache
 from bot.catalog.seed import seed_catalog
@@ -62,6 +64,7 @@ class Outcome:
     intent: str
     confidence: float
     found_services: list[str] = field(default_factory=list)
+    offered_routes: list[str] = field(default_factory=list)  # "your own case, or learn?"
 
     @property
     def route(self) -> str | None:
@@ -79,7 +82,11 @@ class Outcome:
     def useful(self) -> bool:
         if not self.in_scope:
             return self.right and not self.found_services
-        return self.right or bool(set(self.found_services) & set(self.case.services))
+        return (
+            self.right
+            or self.case.expect in self.offered_routes
+            or bool(set(self.found_services) & set(self.case.services))
+        )
 
 
 def load_cases(path: Path = REAL_PEOPLE) -> list[Case]:
@@ -132,7 +139,11 @@ async def evaluate(model: Path, cases: list[Case]) -> list[Outcome]:
         intent = parsed.get("intent") or {}
         outcome = Outcome(case, intent.get("name") or "", float(intent.get("confidence", 0)))
         if outcome.intent == FALLBACK_INTENT:
-            outcome.found_services = [h.entry.service.id for h in find_services(case.text)]
+            buttons = case_or_program_buttons(parsed)
+            if buttons:
+                outcome.offered_routes = [b["payload"].lstrip("/") for b in buttons]
+            else:
+                outcome.found_services = [h.entry.service.id for h in find_services(case.text)]
         outcomes.append(outcome)
     return outcomes
 

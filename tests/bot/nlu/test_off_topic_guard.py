@@ -11,7 +11,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.encoder import shared_encoder
-from bot.nlu.off_topic_guard import GUARD_KEY, OffTopicGuard, nearest_other
+from bot.nlu.off_topic_guard import OffTopicGuard, nearest_other
+from bot.nlu.parse_keys import OFF_TOPIC_GUARD as GUARD_KEY
 
 EXAMPLES = {
     "status_passport": [
