@@ -38,7 +38,9 @@ def nested(depth: int) -> bytes:
 
 @pytest.mark.parametrize("method, path", JSON_ROUTES)
 @pytest.mark.parametrize("depth", [40, 100_000])
-def test_deeply_nested_json_is_a_400(client: TestClient, method: str, path: str, depth: int) -> None:
+def test_deeply_nested_json_is_a_400(
+    client: TestClient, method: str, path: str, depth: int
+) -> None:
     response = client.request(method, path, content=nested(depth), headers=JSON)
     assert response.status_code == 400, response.text[:300]
     assert "nested deeper than 32" in response.json()["detail"]
@@ -51,7 +53,9 @@ def test_json_within_the_depth_reaches_the_route(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("method, path", JSON_ROUTES)
-def test_text_that_is_not_valid_unicode_is_a_400(client: TestClient, method: str, path: str) -> None:
+def test_text_that_is_not_valid_unicode_is_a_400(
+    client: TestClient, method: str, path: str
+) -> None:
     response = client.request(method, path, content=LONE_SURROGATE, headers=JSON)
     assert response.status_code == 400, response.text[:300]
     assert "not valid Unicode" in response.json()["detail"]
