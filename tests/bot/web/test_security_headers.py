@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -37,7 +38,7 @@ def client(web_env: Path) -> TestClient:
     return signed_in
 
 
-def policy(response) -> dict[str, str]:  # noqa: ANN001 (an httpx response)
+def policy(response: httpx.Response) -> dict[str, str]:
     directives = response.headers["content-security-policy"].split(";")
     return {d.split()[0]: d.strip().partition(" ")[2] for d in directives if d.strip()}
 
