@@ -5,17 +5,13 @@ inline script or style (the CSP would block it)."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.auth.accounts import create_account
-from bot.catalog.seed import seed_catalog
 from bot.settings import REPO_ROOT, get_settings
-from bot.web.app import app
-from tests.bot.web.test_studio import HTML, PASSWORD, sign_in
+from tests.bot.web.test_studio import HTML
 
 TEMPLATES = REPO_ROOT / "bot" / "web" / "templates"
 STAFF_PAGES = ["/studio", "/studio/inbox", "/studio/audit", "/agent", "/insights", "/login"]
@@ -29,23 +25,14 @@ OTHER_ANSWERS = [
 ]
 
 
-@pytest.fixture
-def client(web_env: Path) -> TestClient:
-    seed_catalog()
-    create_account("root", PASSWORD, ["editor", "agent", "manager"], "Root")
-    signed_in = TestClient(app)
-    sign_in(signed_in, "root")
-    return signed_in
-
-
 def policy(response: httpx.Response) -> dict[str, str]:
     directives = response.headers["content-security-policy"].split(";")
     return {d.split()[0]: d.strip().partition(" ")[2] for d in directives if d.strip()}
 
 
-def test_every_answer_carries_the_headers(client: TestClient) -> None:
+def test_every_answer_carries_the_headers(staff_client: TestClient) -> None:
     for path in STAFF_PAGES + PUBLIC_PAGES + OTHER_ANSWERS:
-        response = client.get(path, headers=HTML)
+        response = staff_client.get(path, headers=HTML)
         assert response.status_code < 500, path
         rules = policy(response)
         assert rules["script-src"] == "'self'", path
@@ -57,16 +44,16 @@ def test_every_answer_carries_the_headers(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("path", STAFF_PAGES)
-def test_staff_pages_can_never_be_framed(client: TestClient, path: str) -> None:
-    response = client.get(path, headers=HTML)
+def test_staff_pages_can_never_be_framed(staff_client: TestClient, path: str) -> None:
+    response = staff_client.get(path, headers=HTML)
     assert response.status_code == 200, path
     assert policy(response)["frame-ancestors"] == "'none'"
     assert response.headers["x-frame-options"] == "DENY"
 
 
-def test_refusals_carry_the_headers_too(client: TestClient) -> None:
+def test_refusals_carry_the_headers_too(staff_client: TestClient) -> None:
     deep = b"[" * 100 + b"]" * 100
-    response = client.post(
+    response = staff_client.post(
         "/api/session", content=deep, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
@@ -75,15 +62,15 @@ def test_refusals_carry_the_headers_too(client: TestClient) -> None:
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
 def test_the_public_side_is_framed_by_the_sites_configured(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str
+    staff_client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
-    response = client.get(path)
+    response = staff_client.get(path)
     assert response.status_code == 200, path
     assert policy(response)["frame-ancestors"] == "*"  # the default: any agency site
     assert "x-frame-options" not in response.headers
     monkeypatch.setenv("CX_FRAME_ANCESTORS", "https://www.ssa.gov https://www.irs.gov")
     get_settings.cache_clear()
-    response = client.get(path)
+    response = staff_client.get(path)
     assert policy(response)["frame-ancestors"] == "https://www.ssa.gov https://www.irs.gov"
 
 

@@ -23,18 +23,15 @@ from rasa.shared.core.domain import Domain
 from sqlalchemy import insert
 
 from bot.agent.calls import chat_summary
-from bot.auth.accounts import create_account
-from bot.catalog.seed import seed_catalog
 from bot.db import engine_for
 from bot.handoff import queue_for
 from bot.insights.summaries import refresh_summaries
 from bot.insights.tracker_source import EVENTS, REDIS_KEY_PREFIX
 from bot.redis_clients import redis_kwargs
 from bot.settings import get_settings
-from bot.web.app import app
 from tests.bot.insights.conversations import D1, bot, session_start, user
 from tests.bot.insights.test_tracker_source import TEST_REDIS_DB
-from tests.bot.web.test_studio import HTML, PASSWORD, sign_in
+from tests.bot.web.test_studio import HTML
 
 BAD_TEXT = "\ud800 where is my refund"  # not understood, so it lands in the inbox
 SHOWN = "\ufffd where is my refund"
@@ -54,15 +51,6 @@ def events() -> list[dict]:
         user(D1 + 10, "I'm retiring next year", "le_retirement"),
         bot(D1 + 11, "Are you a federal employee?"),
     ]
-
-
-@pytest.fixture
-def client(web_env: Path) -> TestClient:
-    seed_catalog()
-    create_account("root", PASSWORD, ["editor", "agent", "manager"], "Root")
-    signed_in = TestClient(app)
-    sign_in(signed_in, "root")
-    return signed_in
 
 
 def store_in_sql(conversation: str) -> None:
@@ -110,43 +98,43 @@ def rasa_serves_the_tracker(conversation: str) -> None:
     responses.get(f"{rasa}/conversations/{conversation}/tracker", body=body)
 
 
-def load_every_reader(client: TestClient, conversation: str) -> None:
-    inbox = client.get("/studio/inbox", headers=HTML)
+def load_every_reader(staff_client: TestClient, conversation: str) -> None:
+    inbox = staff_client.get("/studio/inbox", headers=HTML)
     assert inbox.status_code == 200, inbox.text[:300]
     assert SHOWN in inbox.text
 
     rasa_serves_the_tracker(conversation)
-    history = client.get(f"/api/chat/history/{conversation}")
+    history = staff_client.get(f"/api/chat/history/{conversation}")
     assert history.status_code == 200, history.text[:300]
     assert SHOWN in [m["text"] for m in history.json()["messages"]]
 
     # The person asks for an agent (actions/conversation.py): summary, then the line.
     queue_for(get_settings()).join(conversation, "website", chat_summary(conversation, events()))
-    waiting = client.get("/api/agent/queue")
+    waiting = staff_client.get("/api/agent/queue")
     assert waiting.status_code == 200, waiting.text[:300]
     summaries = {w["conversationId"]: w["summary"] for w in waiting.json()["waiting"]}
     assert SHOWN in summaries[conversation]
-    call = client.get(f"/api/agent/calls/{conversation}")
+    call = staff_client.get(f"/api/agent/calls/{conversation}")
     assert call.status_code == 200, call.text[:300]
 
     refresh_summaries()
     for path in ("/insights", "/api/insights/quarterly.csv", "/api/insights/figures"):
-        page = client.get(path, headers=HTML)
+        page = staff_client.get(path, headers=HTML)
         assert page.status_code == 200, (path, page.text[:300])
 
 
 @responses.activate
-def test_a_bad_row_in_the_sql_tracker_store_takes_no_page_down(client: TestClient) -> None:
+def test_a_bad_row_in_the_sql_tracker_store_takes_no_page_down(staff_client: TestClient) -> None:
     conversation = "a1b2c3d4e5f60718"
     store_in_sql(conversation)
-    load_every_reader(client, conversation)
+    load_every_reader(staff_client, conversation)
 
 
 @pytest.mark.integration
 @responses.activate
 def test_a_bad_row_in_the_redis_tracker_store_takes_no_page_down(
-    client: TestClient, redis_store: tuple[redis.Redis, str]
+    staff_client: TestClient, redis_store: tuple[redis.Redis, str]
 ) -> None:
     redis_client, conversation = redis_store
     store_in_redis(redis_client, conversation)
-    load_every_reader(client, conversation)
+    load_every_reader(staff_client, conversation)
