@@ -113,3 +113,17 @@ def test_a_message_before_the_session_request_is_refused(client: Client) -> None
     problem = client.next("cx_error")
     assert isinstance(problem, dict) and problem["reason"] == "bad_request"
     assert problem["message"].startswith("Sorry, I couldn't read that message")
+
+
+@pytest.mark.integration
+def test_text_that_is_not_valid_unicode_is_refused_and_not_stored(
+    stack: Stack, client: Client
+) -> None:
+    session = uuid.uuid4().hex
+    client.sio.emit("session_request", {"session_id": session})
+    assert client.next("session_confirm") == session
+    client.sio.emit("user_uttered", {"message": "\ud800 where is my refund", "session_id": session})
+    problem = client.next("cx_error")
+    assert isinstance(problem, dict) and problem["reason"] == "bad_request"
+    assert problem["message"].startswith("Sorry, I couldn't read that message")
+    assert not [e for e in stack.tracker(session)["events"] if e["event"] == "user"]
