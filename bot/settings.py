@@ -152,6 +152,23 @@ class Settings(BaseSettings):
         env="CX_MAX_MESSAGE_CHARS",
         description="Longest message a person may send in the chat; longer ones get an error.",
     )
+    max_body_bytes: int = Field(
+        1_048_576,
+        env="CX_MAX_BODY_BYTES",
+        description="Largest request body the web app and the Rasa server accept (413 above); "
+        "Rasa's training and test routes excepted.",
+    )
+    max_json_depth: int = Field(
+        32,
+        env="CX_MAX_JSON_DEPTH",
+        description="Deepest nesting of arrays and objects a JSON body may have (400 deeper).",
+    )
+    frame_ancestors: str = Field(
+        "*",
+        env="CX_FRAME_ANCESTORS",
+        description="Sites allowed to frame the public pages (CSP frame-ancestors, "
+        "space-separated origins or *); staff pages can never be framed.",
+    )
     rate_per_sender: int = Field(
         30,
         env="CX_RATE_PER_SENDER",

@@ -1,9 +1,10 @@
 """What every input channel checks before a message reaches the assistant, and says
 when the assistant itself fails.
 
-Before: the text is a non-empty string within CX_MAX_MESSAGE_CHARS, the sender and
-its network address are within their per-minute budgets, and the conversation
-stores answer (Rasa would otherwise carry on in memory and lose the conversation).
+Before: the text is a non-empty string of valid Unicode (no lone surrogate) within
+CX_MAX_MESSAGE_CHARS, the sender and its network address are within their per-minute
+budgets, and the conversation stores answer (Rasa would otherwise carry on in memory
+and lose the conversation).
 After: if handling raised, or produced no reply at all (Rasa swallows a failed
 custom action, e.g. while the action server is down), the person gets an apology
 with the phone number of the agency their conversation is about, never silence;
@@ -27,6 +28,7 @@ from rasa.shared.core.domain import Domain
 from bot.catalog.contacts import Contact, contact_for
 from bot.settings import Settings, get_settings
 from bot.store_health import check_stores
+from bot.unicode_text import has_lone_surrogate
 from connectors.rate_limit import RateLimiter
 
 log = logging.getLogger(__name__)
@@ -77,7 +79,8 @@ class Guard:
         self.channel = channel  # whose wording refusals and apologies use
 
     def check_text(self, text: Any, domain: Domain | None) -> Refusal | None:
-        if not isinstance(text, str):
+        # Lone surrogates: no page, database or Redis client could write the message later.
+        if not isinstance(text, str) or has_lone_surrogate(text):
             return Refusal(
                 "bad_request", 400, respond(domain, "utter_message_bad_request", self.channel)
             )

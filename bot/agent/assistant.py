@@ -13,6 +13,7 @@ import requests
 
 from bot.bearer import bearer_headers
 from bot.settings import Settings, get_settings
+from bot.unicode_text import repaired
 
 CHANNEL_PATH = "/webhooks/agent_console/webhook"
 # A turn may wait on an agency lookup (timeouts, retries): longer than a page click.
@@ -77,7 +78,9 @@ class Assistant:
             tracker = response.json()
         except (requests.RequestException, ValueError) as error:
             raise AssistantUnavailable("The assistant is not reachable right now.") from error
-        return tracker if isinstance(tracker, dict) else {}
+        # Rasa serves a lone surrogate stored by older versions as "\ud800": repaired here,
+        # or the page showing it could not be written.
+        return repaired(tracker) if isinstance(tracker, dict) else {}
 
     def events(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every stored event of the conversation (already masked at the edge); [] if new."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.auth.models import USERNAME_PATTERN
+from bot.unicode_text import repaired_text
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -152,10 +153,11 @@ def check_channel(channel: str) -> str:
 
 
 def clean_summary(summary: str) -> str:
-    """The summary as stored: stripped and cut to MAX_SUMMARY characters."""
+    """The summary as stored: valid Unicode (neither Redis nor a database driver can
+    write a lone surrogate), stripped and cut to MAX_SUMMARY characters."""
     if not isinstance(summary, str):
         raise ValueError("summary must be a string")
-    summary = summary.strip()
+    summary = repaired_text(summary).strip()
     if len(summary) > MAX_SUMMARY:
         summary = summary[: MAX_SUMMARY - len(ELLIPSIS)].rstrip() + ELLIPSIS
     return summary

@@ -12,6 +12,7 @@ state is shared between requests; rcParams are global, so rendering holds a lock
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import textwrap
@@ -36,6 +37,9 @@ FONT_STACK = "'Source Sans Pro Web', 'Helvetica Neue', Helvetica, Arial, sans-se
 WIDTH_INCHES = 7.5
 LABEL_WIDTH = 28  # characters per line of a category label
 MIN_LABELLED_SHARE = 8.0  # percent: narrower segments carry no number inside
+INLINE_STYLE = re.compile(r'\sstyle="([^"]*)"')
+# matplotlib's font shorthand: [italic|oblique] [weight] SIZE FAMILY
+FONT_SHORTHAND = re.compile(r"^(?:(italic|oblique)\s+)?(?:(bold|normal|\d{3})\s+)?(\S+px)\s+(.+)$")
 
 RC = {
     "svg.fonttype": "none",  # text stays text: no embedded glyph outlines
@@ -85,7 +89,36 @@ def _svg(figure: Figure, chart_id: str, caption_id: str) -> str:
         svg,
         count=1,
     )
-    return svg.strip()
+    return _without_inline_style(svg).strip()
+
+
+def _without_inline_style(svg: str) -> str:
+    """The page's Content-Security-Policy (bot/web/security_headers.py) blocks inline
+    style, and matplotlib writes every colour and font as one: each `style="..."`
+    becomes SVG presentation attributes, which no policy blocks and which draw the
+    same, and the `<style>` element's rule (`*{stroke-linejoin: round; ...}`) becomes
+    attributes of the root, which every element inherits unless it sets its own."""
+    rules = re.search(r"<style[^>]*>\s*\*\s*\{([^}]*)\}\s*</style>", svg)
+    svg = re.sub(r"<style[^>]*>.*?</style>\s*", "", svg, flags=re.DOTALL)
+    if rules:
+        svg = svg.replace("<svg ", f"<svg{_attributes(rules.group(1))} ", 1)
+    return INLINE_STYLE.sub(lambda style: _attributes(html.unescape(style.group(1))), svg)
+
+
+def _attributes(declarations: str) -> str:
+    """CSS declarations ("fill: #fff; font: bold 10px Arial") as attributes."""
+    found: dict[str, str] = {}
+    for declaration in declarations.split(";"):
+        name, _, value = (part.strip() for part in declaration.partition(":"))
+        font = FONT_SHORTHAND.match(value) if name == "font" else None
+        if font:  # no presentation attribute for the shorthand: its parts
+            style, weight, size, family = font.groups()
+            parts = {"font-style": style, "font-weight": weight}
+            found.update({k: v for k, v in parts.items() if v})
+            found.update({"font-size": size, "font-family": family})
+        elif name:
+            found[name] = value
+    return "".join(f' {name}="{html.escape(value)}"' for name, value in found.items())
 
 
 def _legend(axes: Axes, columns: int) -> None:

@@ -8,8 +8,6 @@ Touchpoints' cx_collections (service, fiscal year, quarter), cx_collection_detai
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ import yaml
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import Row
 
+from bot import csv_export
 from bot.catalog.models import LifeExperience, Service
 from bot.db import engine_for, session_scope
 from bot.insights.analytics import question_figures, score
@@ -229,12 +228,8 @@ def quarterly_rows(
 
 
 def to_csv(rows: Iterable[dict[str, Any]]) -> str:
-    """RFC 4180 CSV (CRLF line ends, quotes where needed) with a header row."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=HEADER, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    """The quarterly rows as CSV (bot.csv_export: formula-safe cells)."""
+    return csv_export.to_csv(rows, HEADER)
 
 
 def json_figures(

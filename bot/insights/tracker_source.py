@@ -3,7 +3,9 @@
 Analytics must not go through Rasa (a running server is not guaranteed, and its stores load
 a whole conversation per call), so this reads the stores' own formats: the `events` table
 of Rasa's SQLTrackerStore, or one JSON document per conversation in Redis. Batches keep
-memory bounded by the batch size, not by the number of conversations.
+memory bounded by the batch size, not by the number of conversations. Text that older
+versions stored with lone surrogates comes out repaired (bot.unicode_text), so no reader
+fails on it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, in
 from bot.db import engine_for
 from bot.redis_clients import TRACKER_REDIS_DB_OFFSET, redis_client
 from bot.settings import Settings, get_settings
+from bot.unicode_text import repaired
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +95,9 @@ def iter_sql(
 def _parse_event(data: str | None) -> Event | None:
     try:
         event = json.loads(data or "")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    return event if isinstance(event, dict) else None
+    return repaired(event) if isinstance(event, dict) else None
 
 
 def redis_tracker_client(settings: Settings) -> Any:
@@ -131,13 +134,13 @@ def _redis_batch(
             continue
         try:
             events = json.loads(raw).get("events") or []
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             log.warning("insights: unreadable tracker under %r skipped", key)
             continue
-        events = [e for e in events if isinstance(e, dict)]
+        events = [repaired(e) for e in events if isinstance(e, dict)]
         if since is not None and (_last_timestamp(events) or 0.0) <= since:
             continue
-        name = key.decode() if isinstance(key, bytes) else str(key)
+        name = key.decode(errors="replace") if isinstance(key, bytes) else str(key)
         yield name[len(prefix) :], events
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import datetime
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import csv_export
 from bot.studio.models import StudioAudit, iso
 
 EXPORT_COLUMNS = (
@@ -83,15 +82,14 @@ def as_dict(row: StudioAudit) -> dict[str, Any]:
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
     """One row per change; before and after as JSON text so a spreadsheet keeps them whole."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
+    return csv_export.to_csv(
+        (
             {
                 **row,
                 "before": json.dumps(row["before"], ensure_ascii=False),
                 "after": json.dumps(row["after"], ensure_ascii=False),
             }
-        )
-    return out.getvalue()
+            for row in rows
+        ),
+        EXPORT_COLUMNS,
+    )

@@ -19,6 +19,8 @@ from bot.web.chat import router as chat_router
 from bot.web.handoff import router as handoff_router
 from bot.web.insights import router as insights_router
 from bot.web.login import router as login_router
+from bot.web.request_limits import RequestLimitsMiddleware
+from bot.web.security_headers import SecurityHeadersMiddleware
 from bot.web.studio import router as studio_router
 from bot.web.studio_api import _ConflictAnswer, conflict_handler
 from bot.web.studio_api import router as studio_api_router
@@ -48,8 +50,10 @@ app = FastAPI(title="CX Navigator web app", docs_url=None, redoc_url=None)
 # The widget is embedded on other agencies' pages: its config, history and handoff calls
 # are cross-origin requests without credentials (staff routes need the session cookie
 # and the CSRF header, which no other origin can send).
+app.add_middleware(RequestLimitsMiddleware)  # 413 / 400 for bodies no route can take
 app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"])
 app.add_middleware(StaffSessionMiddleware)  # signed staff session cookie
+app.add_middleware(SecurityHeadersMiddleware)  # outermost: on every answer, refusals too
 app.include_router(chat_router)
 app.include_router(login_router)
 app.include_router(insights_router)

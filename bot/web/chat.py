@@ -1,9 +1,9 @@
 """JSON routes the chat widget needs: where the assistant is, and a conversation's history.
 
 History is read from Rasa's tracker on the server (with the HTTP API token, which
-never reaches the browser), so a reload restores the conversation without keeping
-anything personal in the browser. Stored messages are already masked. Calls of the
-agent console are never read back here: they are staff's (bot/web/agent.py).
+never reaches the browser, bot.agent.assistant), so a reload restores the conversation
+without keeping anything personal in the browser. Stored messages are already masked. Calls
+of the agent console are never read back here: they are staff's (bot/web/agent.py).
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-import requests
 from fastapi import APIRouter, HTTPException
 
+from bot.agent.assistant import Assistant, AssistantUnavailable
 from bot.settings import get_settings
 from bot.studio.models import AGENT_CHANNEL
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-RASA_TIMEOUT_SECONDS = 5
 # Bot events an agent wrote in a warm handoff carry the agent's display name here.
 AGENT_KEY = "agent"
 
@@ -43,17 +42,10 @@ def history(session_id: str) -> dict[str, Any]:
     """The user and bot messages of one conversation, oldest first."""
     if not SESSION_ID.match(session_id):
         raise HTTPException(400, detail="Not a conversation id.")
-    settings = get_settings()
     try:
-        response = requests.get(
-            f"{settings.rasa_url}/conversations/{session_id}/tracker",
-            params={"token": settings.rasa_api_token or "", "include_events": "ALL"},
-            timeout=RASA_TIMEOUT_SECONDS,
-        )
-        response.raise_for_status()
-        events = response.json().get("events") or []
-    except (requests.RequestException, ValueError) as error:
-        raise HTTPException(503, detail="The assistant is not reachable right now.") from error
+        events = Assistant.from_settings().events(session_id)
+    except AssistantUnavailable as error:
+        raise HTTPException(503, detail=str(error)) from error
     messages = with_button_titles([m for event in events if (m := message_of_event(event))])
     if not any(m["sender"] == "user" for m in messages) or from_agent_console(events):
         raise HTTPException(404, detail="No conversation with this id.")

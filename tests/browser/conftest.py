@@ -10,7 +10,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 
 from bot.settings import REPO_ROOT, get_settings
 from tests.support.stack import Stack
@@ -57,15 +64,19 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 @pytest.fixture
 def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
     """Opens pages in fresh browser contexts (own sessionStorage, like a new tab);
-    on failure, every page opened is saved as a screenshot."""
+    on failure, every page opened is saved as a screenshot. Any page the
+    Content-Security-Policy blocked something on fails the test: a blocked script or
+    style is a broken page for real visitors."""
     contexts: list[BrowserContext] = []
     pages: list[Page] = []
+    blocked: list[str] = []
 
     def open_page(**context_options: object) -> Page:
         context = browser.new_context(**context_options)
         context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()
+        page.on("console", lambda message: note_csp_violation(message, blocked))
         pages.append(page)
         return page
 
@@ -81,6 +92,13 @@ def new_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Calla
                 print(f"screenshot of page {index} failed: {error}")
     for context in contexts:
         context.close()
+    assert not blocked, f"the Content-Security-Policy blocked: {blocked}"
+
+
+def note_csp_violation(message: ConsoleMessage, blocked: list[str]) -> None:
+    """Chromium reports what a policy refused as a console error naming the policy."""
+    if "Content Security Policy" in message.text:
+        blocked.append(message.text)
 
 
 @pytest.fixture

@@ -43,6 +43,8 @@ def guard(tmp_path: Path) -> Guard:
         (None, "bad_request", 400),
         (42, "bad_request", 400),
         ({"text": "hi"}, "bad_request", 400),
+        ("\ud800 help with my passport", "bad_request", 400),
+        ("ends badly \udfff", "bad_request", 400),
         ("", "empty", 400),
         ("  \n\t", "empty", 400),
         ("x" * 501, "too_long", 413),

@@ -37,6 +37,7 @@ def webhook(stack: Stack) -> str:
     [
         (b"{this is not json", "bad_request"),
         ('{"sender": "a1", "message": "caf\xe9"}'.encode("latin-1"), "bad_request"),
+        (b'{"sender": "a1", "message": "\\ud800 my refund"}', "bad_request"),
         (b'{"message": "hello"}', "bad_request"),
         (b'{"sender": "has spaces in it", "message": "hello"}', "bad_request"),
         (b'{"sender": "<script>", "message": "hello"}', "bad_request"),
@@ -48,6 +49,7 @@ def webhook(stack: Stack) -> str:
     ids=[
         "malformed",
         "invalid-utf8",
+        "lone-surrogate",
         "no-sender",
         "sender-spaces",
         "sender-markup",

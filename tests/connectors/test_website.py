@@ -57,6 +57,13 @@ class Client:
             url, socketio_path="/socket.io", transports=["polling"]
         )  # no extra client package
 
+    def new_session(self) -> str:
+        """Starts a conversation with a fresh id the widget could have made."""
+        session = uuid.uuid4().hex
+        self.sio.emit("session_request", {"session_id": session})
+        assert self.next("session_confirm") == session
+        return session
+
     def next(self, name: str, timeout: float = 60) -> object:
         while True:
             event, data = self.events.get(timeout=timeout)
@@ -75,9 +82,7 @@ def client(stack: Stack) -> Iterator[Client]:
 def test_replies_reach_the_room_and_only_the_language_is_stored(
     stack: Stack, client: Client
 ) -> None:
-    session = uuid.uuid4().hex
-    client.sio.emit("session_request", {"session_id": session})
-    assert client.next("session_confirm") == session
+    session = client.new_session()
     client.sio.emit(
         "user_uttered",
         {"message": "hello", "session_id": session, "metadata": {"language": "en", "ssn": "x"}},
@@ -113,3 +118,15 @@ def test_a_message_before_the_session_request_is_refused(client: Client) -> None
     problem = client.next("cx_error")
     assert isinstance(problem, dict) and problem["reason"] == "bad_request"
     assert problem["message"].startswith("Sorry, I couldn't read that message")
+
+
+@pytest.mark.integration
+def test_text_that_is_not_valid_unicode_is_refused_and_not_stored(
+    stack: Stack, client: Client
+) -> None:
+    session = client.new_session()
+    client.sio.emit("user_uttered", {"message": "\ud800 where is my refund", "session_id": session})
+    problem = client.next("cx_error")
+    assert isinstance(problem, dict) and problem["reason"] == "bad_request"
+    assert problem["message"].startswith("Sorry, I couldn't read that message")
+    assert not [e for e in stack.tracker(session)["events"] if e["event"] == "user"]

@@ -5,9 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from bot.auth.accounts import create_account
 from bot.catalog.queries import clear_cache
+from bot.catalog.seed import seed_catalog
 from bot.settings import get_settings
+from bot.web.app import app
+from tests.bot.web.test_studio import PASSWORD, sign_in
 
 
 @pytest.fixture
@@ -19,3 +24,14 @@ def web_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     get_settings.cache_clear()
     clear_cache()
     return tmp_path
+
+
+@pytest.fixture
+def staff_client(web_env: Path) -> TestClient:
+    """The web app with the catalog seeded, signed in as one account holding the studio,
+    agent and insights roles."""
+    seed_catalog()
+    create_account("root", PASSWORD, ["editor", "agent", "manager"], "Root")
+    client = TestClient(app)
+    sign_in(client, "root")
+    return client

@@ -341,6 +341,9 @@ def test_the_page_draws_every_chart_with_a_caption_and_a_table(client: TestClien
         assert 'role="img"' in tag and f'aria-labelledby="cap-{name}"' in tag
         assert f'<figcaption id="cap-{name}"' in html, "the label is visible text"
     assert "<?xml" not in html and "<!DOCTYPE svg" not in html
+    # The page's Content-Security-Policy blocks inline style: charts draw with attributes.
+    assert "<style" not in html and not re.search(r"\sstyle=", html)
+    assert 'font-family="' in html and 'fill="' in html
     ids = Counter(re.findall(r'\sid="([^"]+)"', html))
     assert [name for name, n in ids.items() if n > 1] == [], "ids are unique in the page"
     # Per day, life experiences, services, lookups and survey: a table beside each chart.
