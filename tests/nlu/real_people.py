@@ -43,7 +43,7 @@ TARGET_ROUTE = 0.85
 TARGET_OFF_TOPIC = 0.90
 TARGET_USEFUL = 0.92
 # Until the targets are met, `make nlu-report` fails below these floors: the figures of
-# 2026-12-02 (0.686, 0.975, 0.813) less a margin for retraining noise, so a change that
+# 2026-12-02 (0.680, 0.975, 0.819) less a margin for retraining noise, so a change that
 # makes the assistant understand real people worse does not land.
 FLOOR_ROUTE = 0.64
 FLOOR_OFF_TOPIC = 0.90
