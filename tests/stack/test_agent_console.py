@@ -158,7 +158,7 @@ def test_a_call_from_start_to_wrap_up(stack: Stack) -> None:
     )
     [wrapup] = saved["wrapups"]
     assert wrapup["disposition"] == "resolved" and wrapup["agent"] == "agent"
-    assert "123-45-6789" not in wrapup["note"] and "6789" in wrapup["note"]
+    assert "6789" not in wrapup["note"] and "***-**-****" in wrapup["note"]
     reread = console.session.get(stack.url("web", f"/api/agent/calls/{console.call}"), timeout=30)
     assert reread.json()["wrapups"] == saved["wrapups"], "visible with the transcript later"
 
