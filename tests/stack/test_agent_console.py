@@ -119,6 +119,24 @@ def test_no_status_before_verification_through_any_channel(stack: Stack) -> None
     assert slots["lookup_outcome"] == "withheld"
 
 
+def test_look_up_again_after_verification_keeps_the_caller_s_details(stack: Stack) -> None:
+    """The caller gave their details before the agent finished the checklist: the status
+    is withheld; once verified, "Look up again" looks it up without asking again."""
+    console = Console(stack)
+    console.start()
+    console.say("where is my passport")
+    state = console.say(RIVERA)
+    assert state["case"] is None, "withheld until the checklist is done"
+    again = next(b for m in state["script"] for b in m["buttons"] if b["title"] == "Look up again")
+    console.ok(console.post(f"/api/agent/calls/{console.call}/verify", {"lookup": "passport"}))
+
+    state = console.say(again["payload"])
+    assert state["case"] and state["case"]["status"] == "in_process"
+    assert not any("last name" in line["text"].lower() for line in state["script"]), (
+        "the caller is not asked for their details again"
+    )
+
+
 def test_a_call_from_start_to_wrap_up(stack: Stack) -> None:
     console = Console(stack)
     state = console.start()
