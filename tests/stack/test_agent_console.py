@@ -119,24 +119,6 @@ def test_no_status_before_verification_through_any_channel(stack: Stack) -> None
     assert slots["lookup_outcome"] == "withheld"
 
 
-def test_look_up_again_after_verification_keeps_the_caller_s_details(stack: Stack) -> None:
-    """The caller gave their details before the agent finished the checklist: the status
-    is withheld; once verified, "Look up again" looks it up without asking again."""
-    console = Console(stack)
-    console.start()
-    console.say("where is my passport")
-    state = console.say(RIVERA)
-    assert state["case"] is None, "withheld until the checklist is done"
-    again = next(b for m in state["script"] for b in m["buttons"] if b["title"] == "Look up again")
-    console.ok(console.post(f"/api/agent/calls/{console.call}/verify", {"lookup": "passport"}))
-
-    state = console.say(again["payload"])
-    assert state["case"] and state["case"]["status"] == "in_process"
-    assert not any("last name" in line["text"].lower() for line in state["script"]), (
-        "the caller is not asked for their details again"
-    )
-
-
 def test_a_call_from_start_to_wrap_up(stack: Stack) -> None:
     console = Console(stack)
     state = console.start()
@@ -163,8 +145,8 @@ def test_a_call_from_start_to_wrap_up(stack: Stack) -> None:
     note = console.session.get(
         stack.url("web", f"/api/agent/calls/{console.call}/note"), timeout=30
     ).json()["note"]
-    assert "Status lookup (STATE, passport): status given." in note
-    assert "Caller verified for: passport." in note
+    assert "Status lookup (Check your passport status): status given." in note
+    assert "Caller verified for: U.S. Department of State." in note
 
     refused = console.post(f"/api/agent/calls/{console.call}/wrapup", {"note": note})
     assert refused.status_code == 400 and "Choose how the call ended" in refused.text
@@ -187,13 +169,14 @@ def test_a_lookup_before_the_checklist_is_withheld_then_given(stack: Stack) -> N
     console.say("where is my passport")
     state = console.say(RIVERA)
     assert state["case"] is None
-    assert state["slots"]["lookup_outcome"] == "withheld"
+    assert state["facts"]["lookupOutcome"] == "withheld until verification"
     again = [b for line in state["script"] for b in line["buttons"]]
     assert [b["payload"] for b in again] == ["/status_passport"]
     console.ok(console.post(f"/api/agent/calls/{console.call}/verify", {"lookup": "passport"}))
-    console.say(again[0]["payload"])
-    state = console.say(RIVERA)
+    # "Look up again" uses the details the caller gave: nothing is asked a second time.
+    state = console.say(again[0]["payload"])
     assert state["case"]["status"] == "in_process"
+    assert not any("Ask the caller" in line["text"] for line in state["script"])
 
 
 def test_only_signed_in_agents_with_the_token_reach_the_console(stack: Stack) -> None:
