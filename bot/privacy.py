@@ -5,7 +5,9 @@ raw value is needed once, by the action that looks a case up; everything kept
 afterwards (tracker store, analytics, studio inbox, handoff summaries, survey
 comments, wrap-up notes) holds the masked form, e.g. ``***-**-****``. What is found
 in text, and how, is bot.text_masks; this module applies it to Rasa's events.
-Masking is idempotent.
+Masking is idempotent, so a stored message cannot tell afterwards whether it was
+changed: a message whose text masking changed is marked (metadata `redacted`) when it
+is stored, and history readers say so instead of guessing from asterisks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,21 @@ from typing import Any
 
 from bot.text_masks import mask_text
 
-__all__ = ["mask_event", "mask_events", "mask_text", "mask_values"]
+__all__ = [
+    "AGENT_KEY",
+    "REDACTED_KEY",
+    "mask_event",
+    "mask_events",
+    "mask_text",
+    "mask_values",
+    "was_redacted",
+]
+
+# Bot events an agent wrote in a warm handoff carry the agent's display name here
+# (bot/web/handoff.py): they are a person's words, masked like the person's own.
+AGENT_KEY = "agent"
+# Set in a stored message's metadata when masking changed its text.
+REDACTED_KEY = "redacted"
 
 
 def mask_values(value: Any, mask: Callable[[str], str] = mask_text) -> Any:
@@ -35,19 +51,46 @@ MASKED_EVENT_TYPES = {"user", "slot", "entities", "user_featurization"}
 _MASKED_EVENT_FIELDS = ("text", "parse_data", "value", "entities")
 
 
-def mask_event(event: dict[str, Any]) -> dict[str, Any]:
-    """A serialised Rasa event with identifiers masked in its content fields.
+def written_by_agent(event: dict[str, Any]) -> bool:
+    """A bot event an agent typed in a warm handoff (not the assistant's own words)."""
+    metadata = event.get("metadata")
+    return (
+        event.get("event") == "bot" and isinstance(metadata, dict) and bool(metadata.get(AGENT_KEY))
+    )
 
-    Only what a person typed, and slots derived from it, are masked. The bot's own
-    messages are kept as they are: they never echo an identifier, and masking them
-    would hide the dates a status answer reports.
+
+def mask_event(event: dict[str, Any]) -> dict[str, Any]:
+    """A serialised Rasa event with identifiers masked in its content fields; a message
+    whose text changed is marked `redacted` in its metadata.
+
+    What a person typed (the public, or an agent in a handoff), and slots derived from
+    it, are masked. The assistant's own messages are kept as they are: they never echo
+    an identifier, and masking them would hide the dates a status answer reports.
     """
-    if event.get("event") not in MASKED_EVENT_TYPES:
+    if event.get("event") not in MASKED_EVENT_TYPES and not written_by_agent(event):
         return event
-    return {
+    masked = {
         key: mask_values(value) if key in _MASKED_EVENT_FIELDS else value
         for key, value in event.items()
     }
+    return _marked_if_changed(event, masked)
+
+
+def _marked_if_changed(original: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+    """`stored`, marked `redacted` when it is a message whose text differs from `original`."""
+    if stored.get("text") == original.get("text") or original.get("event") not in ("user", "bot"):
+        return stored
+    metadata = stored.get("metadata")
+    return {
+        **stored,
+        "metadata": {**(metadata if isinstance(metadata, dict) else {}), REDACTED_KEY: True},
+    }
+
+
+def was_redacted(event: dict[str, Any]) -> bool:
+    """Whether masking changed this stored message when it was stored."""
+    metadata = event.get("metadata")
+    return isinstance(metadata, dict) and metadata.get(REDACTED_KEY) is True
 
 
 # While a lookup form runs, every message answers an identity question (a name, a
@@ -76,11 +119,12 @@ def mask_events(
     for index, event in enumerate(events):
         if event.get("event") == "active_loop":
             active_loop = event.get("name")
+        stored = event
         if event.get("event") == "user" and (
             (active_loop and active_loop != NAVIGATION_FORM) or _identity_read_from(events, index)
         ):
-            event = _replace_text(event, IDENTITY_ANSWER)
-        masked.append(mask_event(event))
+            stored = _replace_text(event, IDENTITY_ANSWER)
+        masked.append(_marked_if_changed(event, mask_event(stored)))
     return masked
 
 

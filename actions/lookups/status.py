@@ -11,7 +11,9 @@ On the agent console a caller's details are read out by an agent, so the agency'
 match is not enough: the agent must also have completed that agency's verification
 checklist (slot `verified_lookups`, set by the console through Rasa's HTTP API, which
 no person can reach). Until then this server withholds the status; the page is not
-trusted to hide it.
+trusted to hide it. The caller's details are then kept (in the vault, which forgets
+them after its TTL) so that "Look up again" once the checklist is done runs the lookup
+without asking the caller for them a second time.
 """
 
 from __future__ import annotations
@@ -168,14 +170,17 @@ class ActionLookupStatus(Action):
         identity = {
             s: vault.redeem(tracker.get_slot(s) or "") for s in identity_slots(domain, lookup)
         }
-        cleanup = clear_identity(tracker, domain)
+
+        def cleanup() -> list[EventType]:
+            """Forget the details: on every way out but a status withheld."""
+            return clear_identity(tracker, domain)
 
         if tracker.get_slot("lookup_locked"):
             dispatcher.utter_message(response="utter_lookup_locked", **contact)
-            return [*cleanup, *outcome("locked")]
+            return [*cleanup(), *outcome("locked")]
         if any(value is None for value in identity.values()):
             dispatcher.utter_message(response="utter_lookup_expired")
-            return cleanup
+            return cleanup()
         ledger = shared_ledger()
         case = case_key(lookup, content.identified_by, identity)
         address = address_key(sender_address(tracker))
@@ -184,12 +189,13 @@ class ActionLookupStatus(Action):
         except Exception as error:  # Redis or the database: misses cannot be counted
             log.error("lookup %s: misses cannot be counted, not asking: %s", lookup, error)
             dispatcher.utter_message(response="utter_lookup_unavailable", **contact)
-            return [*cleanup, *outcome("outage")]
+            return [*cleanup(), *outcome("outage")]
         if not attempt.allowed:
             dispatcher.utter_message(response="utter_lookup_locked", **contact)
-            return [*cleanup, *outcome("locked")]
+            return [*cleanup(), *outcome("locked")]
         if not caller_verified(tracker, lookup):
-            # The agency is not even asked: nothing to withhold, nothing to leak.
+            # The agency is not even asked: nothing to withhold, nothing to leak. The
+            # details stay (as vault references) for "Look up again" after verification.
             await _settle(ledger.unanswered, case, address)
             dispatcher.utter_message(
                 response="utter_lookup_withheld",
@@ -197,7 +203,7 @@ class ActionLookupStatus(Action):
                 **contact,
             )
             dispatcher.utter_message(json_message=verification_checklist(content, service))
-            return [*cleanup, *outcome("withheld")]
+            return outcome("withheld")
 
         client = client_for(lookup)
         result: LookupResult = await asyncio.to_thread(client.lookup, **identity)
@@ -206,13 +212,13 @@ class ActionLookupStatus(Action):
         if result.outcome == "found" and result.status is not None:
             await _settle(ledger.found, case, address)
             self._explain(dispatcher, tracker, content, service, result)
-            return [*cleanup, *outcome("found"), *offer_survey(dispatcher, tracker, "lookup")]
+            return [*cleanup(), *outcome("found"), *offer_survey(dispatcher, tracker, "lookup")]
         if result.outcome == "no_match":
             failures = int(tracker.get_slot("lookup_failures") or 0) + 1
             if failures >= MAX_FAILED_ATTEMPTS or attempt.last:
                 dispatcher.utter_message(response="utter_lookup_locked", **contact)
                 return [
-                    *cleanup,
+                    *cleanup(),
                     SlotSet("lookup_failures", failures),
                     SlotSet("lookup_locked", True),
                     *outcome("no_match"),
@@ -223,10 +229,10 @@ class ActionLookupStatus(Action):
                 buttons=[{"title": "Try again", "payload": f"/{content.intent}"}],
                 **contact,
             )
-            return [*cleanup, SlotSet("lookup_failures", failures), *outcome("no_match")]
+            return [*cleanup(), SlotSet("lookup_failures", failures), *outcome("no_match")]
         await _settle(ledger.unanswered, case, address)
         dispatcher.utter_message(response="utter_lookup_unavailable", **contact)
-        return [*cleanup, *outcome("outage"), *offer_survey(dispatcher, tracker, "lookup")]
+        return [*cleanup(), *outcome("outage"), *offer_survey(dispatcher, tracker, "lookup")]
 
     @staticmethod
     def _explain(

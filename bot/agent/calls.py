@@ -14,11 +14,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from bot.agent.console_words import (
+    life_experience_title,
+    lookup_title,
+    outcome_words,
+    verified_for,
+)
 from bot.agent.dispositions import active_dispositions
 from bot.agent.models import CallVerification, CallWrapup, ConsoleCall
-from bot.catalog.queries import get_life_experience, get_service
+from bot.catalog.queries import get_service
 from bot.db import ensure_tables, session_scope
-from bot.insights.summaries import lookup_content, summarize
+from bot.insights.summaries import summarize
 from bot.privacy import mask_text
 from bot.settings import get_settings
 
@@ -121,15 +127,6 @@ def _wrapup(row: CallWrapup) -> Wrapup:
     return Wrapup(row.conversation_id, row.agent, row.disposition, row.note, row.created_at)
 
 
-OUTCOME_WORDS = {
-    "found": "status given",
-    "no_match": "details did not match",
-    "outage": "agency system unavailable",
-    "locked": "locked after failed attempts",
-    "withheld": "withheld until verification",
-}
-
-
 def draft_note(
     conversation_id: str,
     events: Iterable[dict[str, Any]],
@@ -147,26 +144,18 @@ def draft_note(
     first = next((e.get("text") for e in events if e.get("event") == "user" and e.get("text")), "")
     if first and not first.startswith("/"):
         lines.append(f'{who} asked: "{mask_text(first)[:200]}".')
-    titles = [
-        experience.title if (experience := get_life_experience(e)) else e
-        for e in summary.life_experiences
-    ]
+    titles = [life_experience_title(e) for e in summary.life_experiences]
     if titles:
         lines.append("Life experience: " + ", ".join(titles) + ".")
     services = [service.title if (service := get_service(s)) else s for s in summary.services]
     if services:
         lines.append("Services offered: " + "; ".join(services) + ".")
-    agencies = lookup_content()
     for lookup in summary.lookups:
-        name = lookup.get("lookup") or "unknown"
-        agency = (agencies.get(name) or {}).get("agency") or "agency"
-        words = OUTCOME_WORDS.get(lookup.get("outcome") or "", lookup.get("outcome") or "")
-        lines.append(f"Status lookup ({agency.upper()}, {name.replace('_', ' ')}): {words}.")
+        title = lookup_title(lookup.get("lookup") or "")
+        lines.append(f"Status lookup ({title}): {outcome_words(lookup.get('outcome'))}.")
     verified = list(verified)
     if verified:
-        lines.append(
-            f"{who} verified for: " + ", ".join(v.replace("_", " ") for v in verified) + "."
-        )
+        lines.append(f"{who} verified for: " + ", ".join(verified_for(v) for v in verified) + ".")
     if summary.handoff:
         lines.append(f"{who} asked for a person.")
     return mask_text(" ".join(lines))

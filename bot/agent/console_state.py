@@ -2,6 +2,9 @@
 
 Everything comes from the tracker (plus the console's own tables), never from the
 browser, so a reload, a second screen or another agent taking over sees the same call.
+What is shown is in words (titles, agency and agent names): internal ids stay in the
+fields the page acts with (`conversationId`, the checklist's `lookup`), never in text.
+Blocking (catalog and account queries): run in a thread.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.agent.calls import Wrapup
+from bot.agent.console_words import life_experience_title, lookup_title, outcome_words, verified_for
+from bot.auth.accounts import display_name
 from bot.web.chat import message_of_event, with_button_titles
 
 SLOTS_SHOWN = ("life_experience", "lookup", "lookup_outcome")
@@ -18,6 +23,19 @@ SLOTS_SHOWN = ("life_experience", "lookup", "lookup_outcome")
 def _custom(event: dict[str, Any]) -> dict[str, Any]:
     custom = (event.get("data") or {}).get("custom")
     return custom if isinstance(custom, dict) else {}
+
+
+def call_facts(slots: dict[str, Any], verified: list[str]) -> dict[str, Any]:
+    """The call's facts panel in words: None where nothing happened yet."""
+    experience, lookup = slots.get("life_experience"), slots.get("lookup")
+    return {
+        "lifeExperience": life_experience_title(experience) if experience else None,
+        "lookup": lookup_title(lookup) if lookup else None,
+        "lookupOutcome": outcome_words(slots["lookup_outcome"])
+        if lookup and slots.get("lookup_outcome")
+        else None,
+        "verifiedFor": [verified_for(v) for v in verified],
+    }
 
 
 def console_state(
@@ -48,9 +66,16 @@ def console_state(
         "conversationId": conversation_id,
         "script": script,
         "transcript": transcript,
-        "slots": slots,
+        "facts": call_facts(slots, verified),
         "verification": checklist,
         "verified": verified,
         "case": case,
-        "wrapups": [{**asdict(w), "created_at": w.created_at.isoformat() + "Z"} for w in wrapups],
+        "wrapups": [
+            {
+                **asdict(w),
+                "agentName": display_name(w.agent),
+                "created_at": w.created_at.isoformat() + "Z",
+            }
+            for w in wrapups
+        ],
     }

@@ -88,7 +88,7 @@ async def _state(conversation_id: str) -> dict[str, Any]:
     events = await _events(conversation_id)
     verified = await run_in_threadpool(calls.verified_lookups, conversation_id)
     wrapups = await run_in_threadpool(calls.wrapups, conversation_id)
-    return console_state(conversation_id, events, verified, wrapups)
+    return await run_in_threadpool(console_state, conversation_id, events, verified, wrapups)
 
 
 @router.get("/agent", response_class=HTMLResponse)

@@ -2,7 +2,8 @@
 
 History is read from Rasa's tracker on the server (with the HTTP API token, which
 never reaches the browser, bot.agent.assistant), so a reload restores the conversation
-without keeping anything personal in the browser. Stored messages are already masked. Calls
+without keeping anything personal in the browser. Stored messages are already masked; one
+whose details masking removed says so (`redacted`, and a note to show beside it). Calls
 of the agent console are never read back here: they are staff's (bot/web/agent.py).
 """
 
@@ -15,13 +16,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 
 from bot.agent.assistant import Assistant, AssistantUnavailable
+from bot.privacy import AGENT_KEY, was_redacted
 from bot.settings import get_settings
 from bot.studio.models import AGENT_CHANNEL
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-# Bot events an agent wrote in a warm handoff carry the agent's display name here.
-AGENT_KEY = "agent"
+REDACTED_NOTE = "Some details were removed from this saved copy."
 
 
 @router.get("/config")
@@ -84,4 +85,6 @@ def message_of_event(event: dict[str, Any]) -> dict[str, Any] | None:
     agent = (event.get("metadata") or {}).get(AGENT_KEY) if kind == "bot" else None
     if isinstance(agent, str) and agent:
         message["agent"] = agent  # written by a person (bot/web/handoff.py), not the bot
+    if was_redacted(event):
+        message.update(redacted=True, note=REDACTED_NOTE)
     return message

@@ -10,8 +10,9 @@ The assistant stays silent through Rasa's own mechanism: taking a chat appends a
 event to its tracker (Rasa then stores the person's messages without answering), handing
 it back appends `resume`. The agent's messages are bot events with the agent's name in
 their metadata, appended with `output_channel=website` so Rasa sends them to the
-person's socket.io room (connectors/website.py). Joins and departures are announced to
-the widget as custom JSON (`cx_event`: agent_joined, agent_left).
+person's socket.io room (connectors/website.py) as typed, then stores them masked.
+Joins and departures are announced to the widget as custom JSON (`cx_event`:
+agent_joined, agent_left).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from bot.auth.models import CONSOLE_ROLES
 from bot.auth.sessions import require_staff
 from bot.catalog.contacts import contact_for
 from bot.handoff import AlreadyClaimed, HandoffQueue, NotWaiting, queue_for
-from bot.privacy import mask_text
+from bot.privacy import AGENT_KEY, mask_event
 from bot.settings import Settings, get_settings
-from bot.web.chat import AGENT_KEY, SESSION_ID
+from bot.web.chat import SESSION_ID
 
 router = APIRouter()
 agent_only = require_staff(*CONSOLE_ROLES)  # supervisors take chats too
@@ -197,8 +198,8 @@ async def _check_holder(conversation_id: str, user: StaffUser, required: bool) -
 async def send_to_person(
     conversation_id: str, message: AgentMessage, user: StaffUser = Depends(agent_only)
 ) -> dict[str, Any]:
-    """What the agent writes reaches the widget; identifiers are masked first, as
-    everything stored in a conversation is."""
+    """What the agent writes reaches the widget as typed (a date or a phone number is
+    what the person needs); the tracker store masks the copy it keeps (bot.privacy)."""
     conversation_id = _conversation(conversation_id)
     text = message.text.strip()
     if not text:
@@ -208,12 +209,11 @@ async def send_to_person(
             400, detail=f"Keep the message under {MAX_AGENT_MESSAGE_CHARS} characters."
         )
     await _check_holder(conversation_id, user, required=True)
-    text = mask_text(text)
-    await _tell(
-        conversation_id,
-        [{"event": "bot", "text": text, "metadata": {AGENT_KEY: user.display_name}}],
-    )
-    return {"conversationId": conversation_id, "text": text}
+    event = {"event": "bot", "text": text, "metadata": {AGENT_KEY: user.display_name}}
+    await _tell(conversation_id, [event])
+    # `stored`: the copy the transcript will hold, so the agent's page can keep showing
+    # what they typed in its place until a reload.
+    return {"conversationId": conversation_id, "text": text, "stored": mask_event(event)["text"]}
 
 
 async def _end(conversation_id: str, user: StaffUser, closed: bool) -> dict[str, Any]:

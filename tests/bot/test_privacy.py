@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.privacy import IDENTITY_ANSWER, mask_event, mask_events
+from bot.privacy import IDENTITY_ANSWER, mask_event, mask_events, was_redacted
 
 
 def test_user_events_are_masked_everywhere_but_bot_messages_stay() -> None:
@@ -84,3 +84,37 @@ def test_a_message_a_lookup_read_identity_details_from_is_not_kept() -> None:
     ]
     texts = [e["text"] for e in mask_events(events) if e["event"] == "user"]
     assert texts == [IDENTITY_ANSWER, IDENTITY_ANSWER, "what else", "hello again"]
+
+
+def test_what_an_agent_typed_is_stored_masked_and_marked_redacted() -> None:
+    typed = {
+        "event": "bot",
+        "text": "Your appointment is 12/03/2026; we will call 202-555-0143.",
+        "metadata": {"agent": "Dana"},
+    }
+    [stored] = mask_events([typed])
+    assert stored["text"] == "Your appointment is **/**/****; we will call ***-***-0143."
+    assert stored["metadata"] == {"agent": "Dana", "redacted": True}
+    assert was_redacted(stored)
+    assert typed["text"].startswith("Your appointment is 12/03"), "the live event is untouched"
+
+
+def test_only_messages_masking_changed_are_marked_redacted() -> None:
+    events = [
+        {"event": "user", "text": "born 03/14/1985", "metadata": {"language": "en"}},
+        {"event": "user", "text": "I'm retiring"},
+        {"event": "bot", "text": "Your status changed on 2026-10-02."},
+        {"event": "bot", "text": "Hi, I'm Dana.", "metadata": {"agent": "Dana"}},
+    ]
+    stored = mask_events(events)
+    assert [was_redacted(e) for e in stored] == [True, False, False, False]
+    assert stored[0]["metadata"] == {"language": "en", "redacted": True}
+    assert mask_events(stored) == stored, "storing a stored conversation again changes nothing"
+
+
+def test_an_identity_answer_that_is_not_kept_is_marked_redacted() -> None:
+    events = [
+        {"event": "active_loop", "name": "passport_form"},
+        {"event": "user", "text": "Rivera", "parse_data": {"text": "Rivera"}},
+    ]
+    assert was_redacted(mask_events(events)[1])

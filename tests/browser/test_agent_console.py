@@ -50,14 +50,16 @@ def audit(page: Page) -> None:
 def test_an_agent_takes_a_call_from_start_to_wrap_up(page: Page, site: str, stack: Stack) -> None:
     sign_in_to_console(page, site, stack)
     page.get_by_role("button", name="Start a new call").click()
-    expect(page.locator("#call-label")).to_contain_text("call-")
+    expect(page.locator("#call-label")).to_have_text("New call")
     audit(page)
 
     # A guided conversation: the script says what to ask, the caller's answers are buttons.
     caller_says(page, "I'm retiring next year")
     script = page.locator("#script")
     expect(script).to_contain_text("Ask the caller")
-    expect(page.locator("#fact-life-experience")).to_have_text("retirement")
+    expect(page.locator("#fact-life-experience")).to_have_text("Approaching retirement")
+    expect(page.locator("#call-label")).to_contain_text("Call started at")
+    expect(page.locator("#call-label")).not_to_contain_text("call-")  # no internal ids
     for _ in range(3):
         if page.locator('#answers button[data-payload="/not_sure"]').count() == 0:
             break
@@ -81,7 +83,7 @@ def test_an_agent_takes_a_call_from_start_to_wrap_up(page: Page, site: str, stac
     expect(done).to_be_enabled()
     done.click()
     expect(panel.get_by_text("Verification complete")).to_be_visible()
-    expect(page.locator("#fact-verified")).to_have_text("passport")
+    expect(page.locator("#fact-verified")).to_have_text("U.S. Department of State")
     expect(page.get_by_role("region", name="Case")).to_be_hidden()
 
     caller_says(page, RIVERA, shown="[identity details, not kept]")
@@ -97,7 +99,9 @@ def test_an_agent_takes_a_call_from_start_to_wrap_up(page: Page, site: str, stac
 
     # Wrap-up: a disposition is required; the note is drafted and can be edited.
     note = page.get_by_label("Call note")
-    expect(note).to_have_value(re.compile(r"Status lookup \(STATE, passport\): status given"))
+    expect(note).to_have_value(
+        re.compile(r"Status lookup \(Check your passport status\): status given")
+    )
     page.get_by_role("button", name="Save wrap-up").click()
     expect(page.get_by_role("alert")).to_contain_text("Choose how the call ended")
     page.get_by_label("How the call ended").select_option(label="Resolved on this call")
@@ -106,7 +110,7 @@ def test_an_agent_takes_a_call_from_start_to_wrap_up(page: Page, site: str, stac
     page.get_by_role("button", name="Save wrap-up").click()
     expect(page.get_by_role("status")).to_contain_text("Wrap-up saved")
     transcript = page.locator("#transcript")
-    expect(transcript).to_contain_text("Wrap-up by agent:")
+    expect(transcript).to_contain_text("Wrap-up by Demo Agent:")
     expect(transcript).to_contain_text("Resolved on this call")
     expect(transcript).to_contain_text("Caller will watch the mail.")
 

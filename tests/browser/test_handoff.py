@@ -10,6 +10,7 @@ from collections.abc import Callable
 from playwright.sync_api import Page, expect
 from sqlalchemy import create_engine, text
 
+from bot.web.chat import REDACTED_NOTE
 from tests.browser.test_agent_console import audit, sign_in_to_console
 from tests.browser.widget import BOT_REPLY_TIMEOUT_MS, Widget
 from tests.support.stack import Stack
@@ -72,6 +73,23 @@ def test_a_person_and_an_agent_talk_then_the_assistant_takes_over_again(
     expect(agent_message).to_contain_text("Hello, I'm Dana. How can I help?", timeout=30_000)
     expect(agent_message.locator(".cxn-who")).to_have_text("Demo Agent")
     expect(agent_message.locator(".cxn-sr").first).to_have_text("Demo Agent said: ")
+
+    # A date and a phone number reach the person as typed, and the agent sees what they
+    # typed; only the stored copy is masked, and after a reload it says so.
+    details = "Your appointment is 12/03/2026. We will call you at 202-555-0143."
+    expect(agent_page.get_by_label("Message to the person")).to_have_value("")  # sent
+    agent_page.get_by_label("Message to the person").fill(details)
+    agent_page.get_by_label("Message to the person").press("Enter")
+    expect(person_page.locator(".cxn-msg--agent").last).to_contain_text(details, timeout=30_000)
+    expect(agent_page.locator("#chat-transcript li").last).to_contain_text(details)
+    [stored] = [e for e in stack.tracker(session)["events"] if e["event"] == "bot"][-1:]
+    assert stored["text"] == "Your appointment is **/**/****. We will call you at ***-***-0143."
+    assert (stored["metadata"]["agent"], stored["metadata"]["redacted"]) == ("Demo Agent", True)
+    agent_page.reload()
+    saved = agent_page.locator("#chat-transcript li", has_text="Your appointment is")
+    expect(saved).to_contain_text("**/**/****")
+    expect(saved).to_contain_text(REDACTED_NOTE)
+    expect(agent_page.locator("#chat-label")).not_to_contain_text(session)  # no internal ids
 
     type_in_widget(widget, "When can I start my pension?")
     expect(agent_page.locator("#chat-transcript")).to_contain_text(

@@ -145,8 +145,8 @@ def test_a_call_from_start_to_wrap_up(stack: Stack) -> None:
     note = console.session.get(
         stack.url("web", f"/api/agent/calls/{console.call}/note"), timeout=30
     ).json()["note"]
-    assert "Status lookup (STATE, passport): status given." in note
-    assert "Caller verified for: passport." in note
+    assert "Status lookup (Check your passport status): status given." in note
+    assert "Caller verified for: U.S. Department of State." in note
 
     refused = console.post(f"/api/agent/calls/{console.call}/wrapup", {"note": note})
     assert refused.status_code == 400 and "Choose how the call ended" in refused.text
@@ -169,13 +169,15 @@ def test_a_lookup_before_the_checklist_is_withheld_then_given(stack: Stack) -> N
     console.say("where is my passport")
     state = console.say(RIVERA)
     assert state["case"] is None
-    assert state["slots"]["lookup_outcome"] == "withheld"
+    assert state["facts"]["lookupOutcome"] == "withheld until verification"
     again = [b for line in state["script"] for b in line["buttons"]]
     assert [b["payload"] for b in again] == ["/status_passport"]
     console.ok(console.post(f"/api/agent/calls/{console.call}/verify", {"lookup": "passport"}))
-    console.say(again[0]["payload"])
-    state = console.say(RIVERA)
+    # "Look up again" uses the details the caller gave: nothing is asked a second time.
+    state = console.say(again[0]["payload"])
     assert state["case"]["status"] == "in_process"
+    questions = ("last name", "date of birth", "last 4 digits")
+    assert not [q for q in questions for line in state["script"] if q in line["text"]]
 
 
 def test_only_signed_in_agents_with_the_token_reach_the_console(stack: Stack) -> None:

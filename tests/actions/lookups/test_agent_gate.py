@@ -63,7 +63,35 @@ def test_an_unverified_caller_gets_no_status_and_the_agency_is_not_asked(
     assert checklist["lookup"] == "passport" and len(checklist["steps"]) >= 2
     assert fake.calls == []
     assert SlotSet("lookup_outcome", "withheld") in events
-    assert all(vault.redeem(t.get_slot(k)) is None for k in RIVERA), "details forgotten anyway"
+    assert not [e for e in events if e["name"] in RIVERA], "the details stay for Look up again"
+
+
+def test_look_up_again_after_verification_uses_the_details_the_caller_gave(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = use_client(monkeypatch, FOUND)
+    withheld = call("agent_console")
+    run(ActionLookupStatus(), withheld)
+    refs = {k: withheld.get_slot(k) for k in RIVERA}
+    assert {k: vault.redeem(ref) for k, ref in refs.items()} == RIVERA
+
+    # The agent completes the checklist and chooses "Look up again": the form finds
+    # every detail still there, and the lookup runs with them, asking nothing.
+    again = Tracker.from_dict(
+        {
+            "sender_id": "call-1",
+            "slots": {"lookup": "passport", **refs, "verified_lookups": ["passport"]},
+            "latest_message": {},
+            "events": [
+                {"event": "user", "text": "/status_passport", "input_channel": "agent_console"}
+            ],
+        }
+    )
+    events, dispatcher = run(ActionLookupStatus(), again)
+    assert "utter_lookup_status" in status_fields(dispatcher.messages)
+    assert len(fake.calls) == 1
+    assert all(vault.redeem(ref) is None for ref in refs.values()), "forgotten once used"
+    assert all(SlotSet(k, None) in events for k in RIVERA)
 
 
 def test_verified_for_another_agency_is_not_verified_for_this_one(

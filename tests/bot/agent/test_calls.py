@@ -12,6 +12,7 @@ import pytest
 from bot.agent import calls
 from bot.agent.console_state import console_state
 from bot.agent.dispositions import Disposition, active_dispositions, load_dispositions
+from bot.auth.accounts import create_account
 from bot.catalog.queries import clear_cache
 from bot.catalog.seed import seed_catalog
 from bot.settings import get_settings
@@ -140,8 +141,9 @@ def test_the_drafted_note_says_what_happened_without_identifiers(catalog_url: st
     assert "123-45-6789" not in note and "***-**-****" in note
     assert "Life experience: Approaching retirement." in note
     assert "Services offered:" in note
-    assert "Status lookup (STATE, passport): status given." in note
-    assert "Caller verified for: passport." in note
+    assert "Status lookup (Check your passport status): status given." in note
+    assert "Caller verified for: U.S. Department of State." in note
+    assert "STATE" not in note and "passport." not in note, "no internal ids in the note"
     assert calls.draft_note("call-2", []) == "Caller did not get past the greeting."
 
 
@@ -161,12 +163,18 @@ def test_the_console_state_is_rebuilt_from_the_events(catalog_url: str) -> None:
         "done": True,
     }
     assert state["case"] == {"lookup": "passport", "status": "in_process"}
-    assert state["slots"] == {
-        "life_experience": "retirement",
-        "lookup": "passport",
-        "lookup_outcome": "found",
+    assert "slots" not in state, "slot values are ids: the agent reads the facts in words"
+    assert state["facts"] == {
+        "lifeExperience": "Approaching retirement",
+        "lookup": "Check your passport status",
+        "lookupOutcome": "status given",
+        "verifiedFor": ["U.S. Department of State"],
     }
     assert state["wrapups"][0]["disposition"] == "resolved"
+    assert state["wrapups"][0]["agentName"] == "agent.a", "a gone account: its username"
+    create_account("agent.a", "correct horse battery staple", ["agent"], "Ana Lopez")
+    named = console_state("call-1", call_events(), ["passport"], [wrapup])
+    assert named["wrapups"][0]["agentName"] == "Ana Lopez"
     assert state["wrapups"][0]["created_at"].endswith("Z")
     unverified = console_state("call-1", call_events(), [], [])
     assert "done" not in unverified["verification"]

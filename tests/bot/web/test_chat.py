@@ -77,6 +77,26 @@ def test_history_names_the_agent_who_wrote_a_message(client: TestClient) -> None
     assert [m.get("agent") for m in messages] == [None, None, "Dana"]
 
 
+@responses.activate
+def test_history_says_plainly_which_messages_lost_details_when_stored(
+    client: TestClient,
+) -> None:
+    _tracker(
+        {"event": "user", "text": "my SSN is ***-**-****", "metadata": {"redacted": True}},
+        {"event": "bot", "text": "You're number 1 in line.", "timestamp": 2},
+        {
+            "event": "bot",
+            "text": "Call *-***-***-1213.",
+            "metadata": {"agent": "Dana", "redacted": True},
+            "timestamp": 3,
+        },
+    )
+    messages = client.get(f"/api/chat/history/{SESSION}").json()["messages"]
+    assert [m.get("redacted", False) for m in messages] == [True, False, True]
+    assert messages[2]["note"] == "Some details were removed from this saved copy."
+    assert "note" not in messages[1]
+
+
 @pytest.mark.parametrize("bad", ["short", "has space in it", "../../etc/passwd", "x" * 65])
 def test_history_refuses_an_id_that_is_not_one_the_widget_makes(
     client: TestClient, bad: str

@@ -31,7 +31,7 @@
   }
 
   const api = (...args) => window.CXStaff.api(...args);
-  window.CXConsole = { api }; // queue.js
+  window.CXConsole = { api, redactedNote }; // queue.js
 
   async function step(work) {
     if (busy) return;
@@ -85,6 +85,14 @@
     }
   }
 
+  /* A stored message that lost details to masking says so (bot/web/chat.py). */
+  function redactedNote(message) {
+    const note = document.createElement("span");
+    note.className = "cx-redacted";
+    note.textContent = message.note;
+    return note;
+  }
+
   function renderTranscript(state) {
     const list = $("transcript");
     list.replaceChildren();
@@ -97,12 +105,13 @@
       who.className = "cx-who";
       if (entry.kind === "wrapup") {
         item.className = "cx-wrapup-entry";
-        who.textContent = `Wrap-up by ${entry.wrapup.agent}:`;
+        who.textContent = `Wrap-up by ${entry.wrapup.agentName}:`;
         const label = dispositionLabels[entry.wrapup.disposition] || entry.wrapup.disposition;
         item.append(who, `${label}. ${entry.wrapup.note}`);
       } else {
         who.textContent = entry.kind === "user" ? "Caller:" : "Script:";
         item.append(who, entry.text);
+        if (entry.redacted) item.append(redactedNote(entry));
       }
       item.append(time(entry.time));
       list.append(item);
@@ -110,13 +119,12 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  /* The facts come in words from the server (bot/agent/console_words.py): no ids. */
   function renderFacts(state) {
-    const slots = state.slots;
-    $("fact-life-experience").textContent = slots.life_experience ? slots.life_experience.replace(/_/g, " ") : "None yet";
-    $("fact-lookup").textContent = slots.lookup
-      ? `${slots.lookup.replace(/_/g, " ")}${slots.lookup_outcome ? ` (${slots.lookup_outcome.replace(/_/g, " ")})` : ""}`
-      : "None";
-    $("fact-verified").textContent = state.verified.length ? state.verified.map((v) => v.replace(/_/g, " ")).join(", ") : "Nothing yet";
+    const facts = state.facts;
+    $("fact-life-experience").textContent = facts.lifeExperience || "None yet";
+    $("fact-lookup").textContent = facts.lookup ? `${facts.lookup}${facts.lookupOutcome ? ` (${facts.lookupOutcome})` : ""}` : "None";
+    $("fact-verified").textContent = facts.verifiedFor.length ? facts.verifiedFor.join(", ") : "Nothing yet";
   }
 
   function renderVerification(state) {
@@ -205,7 +213,8 @@
     const url = new URL(window.location.href);
     url.searchParams.set("call", callId);
     window.history.replaceState(null, "", url);
-    $("call-label").textContent = `Call ${callId}`;
+    const first = state.transcript[0];
+    $("call-label").textContent = first ? `Call started at ${time(first.time).textContent}` : "New call";
     for (const id of ["said", "said-send", "disposition", "note", "draft-note", "save-wrapup"]) {
       $(id).disabled = false;
     }

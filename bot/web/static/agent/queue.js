@@ -18,6 +18,10 @@
   let chatTimer = null;
   let shown = 0; // transcript entries already on screen
   let lastCount = null;
+  // What this agent typed, by the masked copy the transcript stores: shown as typed on
+  // this page; after a reload the stored copy shows, with its "details removed" note.
+  const typed = new Map();
+  let sending = false; // a poll answered mid-send could show the stored copy first
   // The widget's own controls send these payloads; the transcript says what they mean.
   const CONTROLS = {
     "/human_handoff": "(asked for a person)",
@@ -122,8 +126,14 @@
       const time = document.createElement("time");
       time.dateTime = message.time;
       time.textContent = new Date(message.time).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      const text = (message.sender === "user" && CONTROLS[message.text]) || message.text;
-      item.append(name, text, time);
+      const mine = message.agent && message.redacted && typed.get(message.text);
+      if (mine && mine.length) {
+        item.append(name, mine.shift(), time); // what this agent typed, not the stored copy
+      } else {
+        const text = (message.sender === "user" && CONTROLS[message.text]) || message.text;
+        item.append(name, text, time);
+        if (message.redacted) item.append(window.CXConsole.redactedNote(message));
+      }
       list.append(item);
     }
     shown = Math.max(shown, state.transcript.length);
@@ -133,7 +143,8 @@
   async function refreshChat() {
     if (!chatId) return;
     try {
-      renderTranscript(await api("GET", `/api/agent/calls/${encodeURIComponent(chatId)}`));
+      const state = await api("GET", `/api/agent/calls/${encodeURIComponent(chatId)}`);
+      if (!sending) renderTranscript(state);
     } catch (error) {
       $("chat-status").textContent = error.message;
     }
@@ -155,7 +166,7 @@
     shown = 0;
     remember(id);
     $("chat-transcript").replaceChildren();
-    $("chat-label").textContent = `Chat ${id}`;
+    $("chat-label").textContent = "Web chat taken from the queue";
     $("chat-status").textContent = "";
     $("chat-panel").hidden = false;
     setChatControls(true);
@@ -179,14 +190,18 @@
     const text = field.value.trim();
     if (!text || !chatId) return;
     $("chat-send").disabled = true;
+    sending = true;
     try {
-      await api("POST", `/api/agent/chats/${encodeURIComponent(chatId)}/send`, { text });
+      const sent = await api("POST", `/api/agent/chats/${encodeURIComponent(chatId)}/send`, { text });
+      if (sent.stored !== sent.text) typed.set(sent.stored, [...(typed.get(sent.stored) || []), sent.text]);
+      sending = false;
       field.value = "";
       $("chat-status").textContent = "";
       await refreshChat();
     } catch (error) {
       $("chat-status").textContent = error.message;
     } finally {
+      sending = false;
       $("chat-send").disabled = !chatId;
       field.focus();
     }
