@@ -35,7 +35,6 @@ LISTEN = "action_listen"
 LIVE_CHAT_CHANNEL = "website"
 # Sent with the place in line, so the widget shows it and polls for an agent.
 HANDOFF_WAITING = "handoff_waiting"
-ASK_CASE_OR_PROGRAM = "utter_case_or_program"
 
 
 def consecutive_misses(tracker: Tracker) -> int:
@@ -104,10 +103,10 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if not already_said(tracker, ASK_CASE_OR_PROGRAM):
+        if not already_said(tracker, "utter_case_or_program"):
             buttons = await asyncio.to_thread(case_or_program_buttons, tracker.latest_message)
             if buttons:
-                dispatcher.utter_message(response=ASK_CASE_OR_PROGRAM, buttons=buttons)
+                dispatcher.utter_message(response="utter_case_or_program", buttons=buttons)
                 return [FollowupAction(LISTEN)]
         misses = consecutive_misses(tracker)
         text = tracker.latest_message.get("text") or ""

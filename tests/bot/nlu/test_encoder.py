@@ -33,15 +33,16 @@ def test_paraphrases_are_closer_than_unrelated_requests() -> None:
     assert lost > unrelated + 0.3
 
 
-def test_sentence_vectors_are_unit_length_and_independent_of_the_batch() -> None:
+def test_a_text_gets_the_same_bits_whatever_it_is_encoded_with() -> None:
+    """Rasa decides what to train again by fingerprinting features: a text's vector must
+    not depend on the other texts of the call (as it would in a padded batch)."""
     encoder = SentenceEncoder(cache_size=0)
     texts = ["hi", "my husband died last month and I need help with his social security"]
     together = encoder.sentence_vectors(texts)
-    alone = np.stack([encoder.sentence_vectors([t])[0] for t in texts])
+    alone = np.stack([encoder.sentence_vectors([t])[0] for t in reversed(texts)][::-1])
     assert together.shape == (2, WIDTH)
     np.testing.assert_allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
-    # Padding the short text to the long one's length must not change its meaning.
-    np.testing.assert_allclose(together, alone, atol=1e-5)
+    assert np.array_equal(together, alone)
 
 
 def test_each_text_is_encoded_once(monkeypatch: pytest.MonkeyPatch) -> None:
