@@ -169,7 +169,7 @@ def test_end_chat_asks_the_survey_once_then_forgets_the_conversation(page: Page,
     page.keyboard.press("Enter")
     expect(widget.status).to_contain_text("Chat ended")
     assert page.evaluate("window.ended.sessionId") == old_session
-    assert page.evaluate("sessionStorage.getItem('cxnavigator.session')") is None
+    assert page.evaluate("sessionStorage.getItem('cxnavigator.session')") != old_session
     page.reload()
     expect(page.locator(".cxn-msg")).to_have_count(0)
     widget.say("hi")
