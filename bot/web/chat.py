@@ -16,6 +16,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 
 from bot.agent.assistant import Assistant, AssistantUnavailable
+from bot.catalog.payloads import experience_payload
+from bot.catalog.queries import list_life_experiences
 from bot.privacy import AGENT_KEY, was_redacted
 from bot.settings import get_settings
 from bot.studio.models import AGENT_CHANNEL
@@ -23,6 +25,8 @@ from bot.studio.models import AGENT_CHANNEL
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 REDACTED_NOTE = "Some details were removed from this saved copy."
+# A new chat opens with this many life experiences as buttons, the catalog's first ones.
+STARTING_CHOICES = 3
 
 
 @router.get("/config")
@@ -38,6 +42,18 @@ def config() -> dict[str, Any]:
     }
 
 
+@router.get("/starters")
+def starters() -> dict[str, Any]:
+    """The buttons a new chat opens with: the catalog's first life experiences (staff
+    set the order), so the widget's greeting offers what the assistant can really do."""
+    return {"buttons": starting_buttons()}
+
+
+def starting_buttons() -> list[dict[str, str]]:
+    experiences = list_life_experiences()[:STARTING_CHOICES]
+    return [{"title": e.title, "payload": experience_payload(e.id)} for e in experiences]
+
+
 @router.get("/history/{session_id}")
 def history(session_id: str) -> dict[str, Any]:
     """The user and bot messages of one conversation, oldest first."""
@@ -47,7 +63,8 @@ def history(session_id: str) -> dict[str, Any]:
         events = Assistant.from_settings().events(session_id)
     except AssistantUnavailable as error:
         raise HTTPException(503, detail=str(error)) from error
-    messages = with_button_titles([m for event in events if (m := message_of_event(event))])
+    shown = [m for event in events if (m := message_of_event(event))]
+    messages = with_button_titles(shown, starting_buttons() if opened_by_a_click(shown) else [])
     if not any(m["sender"] == "user" for m in messages) or from_agent_console(events):
         raise HTTPException(404, detail="No conversation with this id.")
     return {"sessionId": session_id, "messages": messages}
@@ -59,9 +76,18 @@ def from_agent_console(events: list[dict[str, Any]]) -> bool:
     return any(e.get("event") == "user" and e.get("input_channel") == AGENT_CHANNEL for e in events)
 
 
-def with_button_titles(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A click sends a payload ("/affirm"); show the words the person clicked ("Yes")."""
-    titles: dict[str, str] = {}
+def opened_by_a_click(messages: list[dict[str, Any]]) -> bool:
+    """The person's first message starts a life experience: a button of the greeting."""
+    first = next((m for m in messages if m["sender"] == "user"), None)
+    return first is not None and first["text"].startswith(experience_payload(""))
+
+
+def with_button_titles(
+    messages: list[dict[str, Any]], first_buttons: list[dict[str, str]] | None = None
+) -> list[dict[str, Any]]:
+    """A click sends a payload ("/affirm"); show the words the person clicked ("Yes").
+    `first_buttons` are those offered before the bot said anything (the widget's greeting)."""
+    titles = {b["payload"]: b["title"] for b in first_buttons or []}
     for message in messages:
         if message["sender"] == "bot" and message["buttons"]:
             titles = {b["payload"]: b["title"] for b in message["buttons"]}

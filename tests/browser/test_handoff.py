@@ -132,7 +132,7 @@ def test_a_long_wait_offers_the_agency_s_number_and_ending_the_chat_leaves_the_l
     expect(widget.status).to_contain_text("in line for a person")
 
     # Ending the chat (the survey may come first) takes the person out of the line.
-    page.get_by_role("button", name="End chat").click()
+    widget.end_chat()
     for _ in range(20):
         with engine.connect() as conn:
             left = conn.execute(

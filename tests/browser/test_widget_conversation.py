@@ -143,7 +143,7 @@ def test_a_new_page_on_the_site_continues_the_chat(page: Page, site: str) -> Non
     expect(Widget(page).panel).to_be_visible()
 
 
-def test_end_chat_asks_the_survey_once_then_clears_the_conversation(page: Page, site: str) -> None:
+def test_end_chat_asks_the_survey_once_then_forgets_the_conversation(page: Page, site: str) -> None:
     page.goto(site)
     widget = Widget(page)
     widget.open_by_keyboard()
@@ -153,7 +153,7 @@ def test_end_chat_asks_the_survey_once_then_clears_the_conversation(page: Page, 
     )
     old_session = page.evaluate("sessionStorage.getItem('cxnavigator.session')")
     before = widget.bot_messages.count()
-    page.get_by_role("button", name="End chat").click()
+    widget.end_chat()
     expect(widget.wait_for_reply(before)).to_contain_text("(OMB) control number")
     expect(widget.bot_messages.last).to_contain_text("I trust")
     assert widget.last_choices()[-1] == "Skip survey"
@@ -167,9 +167,9 @@ def test_end_chat_asks_the_survey_once_then_clears_the_conversation(page: Page, 
         backwards=True,
     )
     page.keyboard.press("Enter")
-    expect(page.locator(".cxn-msg")).to_have_count(0)
     expect(widget.status).to_contain_text("Chat ended")
     assert page.evaluate("window.ended.sessionId") == old_session
+    assert page.evaluate("sessionStorage.getItem('cxnavigator.session')") != old_session
     page.reload()
     expect(page.locator(".cxn-msg")).to_have_count(0)
     widget.say("hi")
@@ -182,11 +182,11 @@ def test_end_chat_twice_ends_at_once(page: Page, site: str) -> None:
     widget.open_by_keyboard()
     widget.say("hello")
     before = widget.bot_messages.count()
-    page.get_by_role("button", name="End chat").click()
+    widget.end_chat()
     widget.wait_for_reply(before)
-    page.get_by_role("button", name="End chat").click()
-    expect(page.locator(".cxn-msg")).to_have_count(0)
+    widget.end_chat()
     expect(widget.status).to_contain_text("Chat ended")
+    expect(page.get_by_role("button", name="Start a new chat")).to_be_visible()
 
 
 def test_talk_to_a_person_puts_the_person_in_line(page: Page, site: str) -> None:

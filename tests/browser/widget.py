@@ -93,6 +93,13 @@ class Widget:
         self.page.keyboard.press("Enter")
         return self.wait_for_reply(before)
 
+    def end_chat(self) -> None:
+        """Press "End chat", then confirm it."""
+        self.page.get_by_role("button", name="End chat").click()
+        confirm = self.page.get_by_role("button", name="Yes, end the chat")
+        expect(confirm).to_be_focused()
+        confirm.click()
+
     def wait_for_reply(self, before: int) -> Locator:
         expect(self.bot_messages).not_to_have_count(before, timeout=BOT_REPLY_TIMEOUT_MS)
         expect(self.page.locator(".cxn-typing")).to_be_hidden(timeout=BOT_REPLY_TIMEOUT_MS)

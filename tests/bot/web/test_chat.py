@@ -149,3 +149,26 @@ def test_each_life_experience_has_a_page_with_links_and_phone_numbers(client: Te
     assert 'href="tel:+18007721213"' in page
     assert '<script src="/static/widget/cx-navigator.js" defer></script>' in page
     assert client.get("/life-experiences/nope").status_code == 404
+
+
+def test_a_new_chat_starts_with_the_catalogs_first_three_life_experiences(
+    client: TestClient,
+) -> None:
+    seed_catalog()
+    buttons = client.get("/api/chat/starters").json()["buttons"]
+    assert buttons[:1] == [{"title": "Approaching retirement", "payload": "/le_retirement"}]
+    assert len(buttons) == 3
+    assert all(b["payload"].startswith("/le_") and b["title"] for b in buttons)
+
+
+@responses.activate
+def test_history_shows_the_title_of_a_starting_button_the_person_clicked(
+    client: TestClient,
+) -> None:
+    seed_catalog()
+    _tracker(
+        {"event": "user", "text": "/le_retirement", "timestamp": 2},
+        {"event": "bot", "text": "Are you a federal employee?", "data": {}, "timestamp": 3},
+    )
+    body = client.get(f"/api/chat/history/{SESSION}").json()
+    assert body["messages"][0]["text"] == "Approaching retirement"

@@ -13,6 +13,11 @@
  * /api/chat/handoff/{id} until an agent takes the chat, offering the agency's number
  * once the wait is long. An agent's arrival and departure come as "agent_joined" and
  * "agent_left"; in between, every message is the agent's and carries their name.
+ *
+ * A new, empty chat opens with a greeting and the catalog's first life experiences as
+ * buttons (/api/chat/starters). "End chat" asks to confirm; when the chat ends, the
+ * assistant's messages stay on screen (the person's own are never kept) and can be
+ * downloaded as a text file or printed, until the person starts a new chat.
  */
 (function () {
   "use strict";
@@ -51,7 +56,18 @@
       offline: "We can't reach the assistant right now. We'll keep trying.",
       notSent: "Your message was not sent. It is still in the box, and we will send it when the connection is back.",
       back: "You're connected again.",
-      ended: "Chat ended. You can start a new chat at any time.",
+      ended: "Chat ended. You can keep the assistant's answers, or start a new chat at any time.",
+      welcome: "Hi! I can point you to federal services for big moments in life. Pick one to start, or tell me what's going on in your own words.",
+      confirmEnd: "End this chat? You can keep the assistant's answers afterwards.",
+      confirmYes: "Yes, end the chat",
+      confirmNo: "Keep chatting",
+      keep: "Keep the answers",
+      download: "Download the answers",
+      print: "Print the answers",
+      newChat: "Start a new chat",
+      fileTitle: "Your chat with {title}, {date}",
+      fileNote: "The assistant's answers only; what you typed is not included.",
+      fileName: "cx-navigator-answers.txt",
       historyError: "We couldn't load your earlier messages.",
       refused: "Your message could not be sent. Please try again.",
       inLine: "You're number {place} in line for a person.",
@@ -81,9 +97,11 @@
     waiting: false,  // in line for an agent
     pollTimer: null,
     callbackShown: false,
-    agent: null  // the name of the agent who has the chat, while they have it
+    agent: null,  // the name of the agent who has the chat, while they have it
+    ended: false  // the chat ended and its answers are still shown, until a new chat
   };
   var HANDOFF_POLL_MS = 4000;
+  var SKIP_SURVEY = "/survey_skip";  // the payload of "Skip survey" (bot/domain/survey.yml)
 
   function fill(text, values) {
     return text.replace(/\{(\w+)\}/g, function (_, key) { return String(values[key]); });
@@ -142,16 +160,28 @@
     el("label", { "for": "cxn-input", "class": "cxn-label", text: T.inputLabel }),
     input, hint, error, sendButton
   ]);
+  var endButton = el("button", { type: "button", "class": "cxn-action", "data-action": "end", text: T.endChat });
   var actions = el("div", { "class": "cxn-actions" }, [
     el("button", { type: "button", "class": "cxn-action", "data-action": "start-over", text: T.startOver }),
     el("button", { type: "button", "class": "cxn-action", "data-action": "person", text: T.person }),
-    el("button", { type: "button", "class": "cxn-action", "data-action": "end", text: T.endChat })
+    endButton
   ]);
+  var confirmYes = el("button", { type: "button", "class": "cxn-action cxn-action--primary", text: T.confirmYes });
+  var confirmNo = el("button", { type: "button", "class": "cxn-action", text: T.confirmNo });
+  var confirmBox = el("div", {
+    "class": "cxn-confirm", role: "group", "aria-labelledby": "cxn-confirm-question", hidden: ""
+  }, [el("p", { id: "cxn-confirm-question", "class": "cxn-confirm__question", text: T.confirmEnd }),
+    el("div", { "class": "cxn-confirm__buttons" }, [confirmYes, confirmNo])]);
+  var downloadButton = el("button", { type: "button", "class": "cxn-action", text: T.download });
+  var printButton = el("button", { type: "button", "class": "cxn-action", text: T.print });
+  var newChatButton = el("button", { type: "button", "class": "cxn-action", text: T.newChat });
+  var keepBox = el("div", { "class": "cxn-keep", role: "group", "aria-label": T.keep, hidden: "" },
+    [downloadButton, printButton, newChatButton]);
   var panel = el("section", {
     id: "cxn-panel", "class": "cxn-panel", role: "dialog", "aria-labelledby": "cxn-title",
     "aria-describedby": "cxn-notice", hidden: ""
   }, [el("div", { "class": "cxn-header" }, [title, closeButton]), notice, status, log, typing, form,
-    actions]);
+    actions, confirmBox, keepBox]);
   root.appendChild(panel);
   root.appendChild(launcher);
 
@@ -166,7 +196,9 @@
         link = el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url });
         link.appendChild(el("span", { "class": "cxn-sr", text: " " + T.newTab }));
       } else {
-        link = el("a", { href: "tel:+1" + phone.replace(/^1-/, "").replace(/-/g, ""), text: phone });
+        link = el("a", {
+          href: "tel:+1" + phone.replace(/^1-/, "").replace(/-/g, ""), "class": "cxn-tel", text: phone
+        });
       }
       parent.appendChild(link);
       last = offset + match.length;
@@ -179,7 +211,32 @@
     return date.toLocaleTimeString(LANG, { hour: "numeric", minute: "2-digit" });
   }
 
+  function answered() {
+    // The person moved on (typed or clicked): earlier turns' buttons no longer apply.
+    Array.prototype.forEach.call(log.querySelectorAll(".cxn-choice"), function (b) { b.disabled = true; });
+  }
+
+  function choices(buttons) {
+    var group = el("div", { "class": "cxn-choices", role: "group", "aria-label": T.choices });
+    buttons.forEach(function (choice) {
+      // Skipping the survey is a way out, not an answer: it must not look like one.
+      var skip = choice.payload === SKIP_SURVEY;
+      var button = el("button", {
+        type: "button", "class": "cxn-choice" + (skip ? " cxn-choice--skip" : ""), text: choice.title
+      });
+      button.addEventListener("click", function () {
+        if (send(choice.payload, choice.title)) {
+          answered();
+          input.focus();  // the clicked button is now disabled: keep focus in the chat
+        }
+      });
+      group.appendChild(button);
+    });
+    return group;
+  }
+
   function render(sender, text, buttons, when, agent) {
+    if (sender === "user") { answered(); }
     var time = when ? new Date(when) : new Date();
     var item = el("div", { "class": "cxn-msg cxn-msg--" + sender + (agent ? " cxn-msg--agent" : "") });
     var body = el("p", { "class": "cxn-text" });
@@ -191,22 +248,7 @@
     item.appendChild(el("p", { "class": "cxn-meta" }, [
       el("time", { datetime: time.toISOString(), text: clock(time) })
     ]));
-    if (buttons && buttons.length) {
-      var group = el("div", { "class": "cxn-choices", role: "group", "aria-label": T.choices });
-      buttons.forEach(function (choice) {
-        var button = el("button", { type: "button", "class": "cxn-choice", text: choice.title });
-        button.addEventListener("click", function () {
-          if (send(choice.payload, choice.title)) {
-            Array.prototype.forEach.call(group.querySelectorAll("button"), function (b) {
-              b.disabled = true;
-            });
-            input.focus();  // the clicked button is now disabled: keep focus in the chat
-          }
-        });
-        group.appendChild(button);
-      });
-      item.appendChild(group);
-    }
+    if (buttons && buttons.length) { item.appendChild(choices(buttons)); }
     log.appendChild(item);
     log.scrollTop = log.scrollHeight;
     return item;
@@ -218,6 +260,70 @@
     appendRich(item, text);
     log.appendChild(item);
     log.scrollTop = log.scrollHeight;
+  }
+
+  function greet() {
+    // An empty chat opens with a welcome and the catalog's first life experiences.
+    if (log.firstChild || state.ended) { return; }
+    fetch(ORIGIN + "/api/chat/starters")
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      })
+      .then(function (starters) {
+        if (log.firstChild || state.ended) { return; }  // the person was quicker
+        var text = el("p", { "class": "cxn-text" }, [el("span", { "class": "cxn-sr", text: T.bot + ": " })]);
+        text.appendChild(document.createTextNode(T.welcome));
+        var item = el("div", { "class": "cxn-welcome" }, [text]);
+        if (starters.buttons.length) { item.appendChild(choices(starters.buttons)); }
+        log.appendChild(item);
+      })
+      .catch(function () { /* without starters the box still works: the person types */ });
+  }
+
+  function clearLog() {
+    while (log.firstChild) { log.removeChild(log.firstChild); }
+  }
+
+  function newChat(focus) {
+    // Leaves the kept answers of an ended chat for a fresh one.
+    state.ended = false;
+    keepBox.hidden = true;
+    clearLog();
+    setStatus("");
+    if (focus) { greet(); input.focus(); }
+  }
+
+  function answersText() {
+    // The assistant's messages only: they are masked by the server; what the person
+    // typed (maybe a name or a case number) is never written to the file.
+    var lines = [fill(T.fileTitle, { title: T.title, date: new Date().toLocaleString(LANG) }), T.fileNote, ""];
+    Array.prototype.forEach.call(log.querySelectorAll(".cxn-msg--bot:not(.cxn-msg--agent) .cxn-text"), function (body) {
+      var copy = body.cloneNode(true);
+      Array.prototype.forEach.call(copy.querySelectorAll(".cxn-sr"), function (s) { s.remove(); });
+      lines.push(copy.textContent.trim(), "");
+    });
+    return lines.join("\r\n");
+  }
+
+  function downloadAnswers() {
+    var blob = new Blob([answersText()], { type: "text/plain;charset=utf-8" });
+    var url = URL.createObjectURL(blob);
+    var link = el("a", { href: url, download: T.fileName, hidden: "" });
+    root.appendChild(link);
+    link.click();
+    root.removeChild(link);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+
+  function printAnswers() {
+    // Only the chat's answers are printed (cx-navigator.css, @media print).
+    document.documentElement.classList.add("cxn-printing");
+    window.addEventListener("afterprint", function done() {
+      document.documentElement.classList.remove("cxn-printing");
+      window.removeEventListener("afterprint", done);
+    });
+    window.print();
   }
 
   function setStatus(text) { status.textContent = text || ""; }
@@ -352,6 +458,7 @@
     if (!text || !text.trim()) { setError(T.empty); return false; }
     var max = state.config ? state.config.maxMessageChars : 500;
     if (text.length > max) { setError(fill(T.tooLong, { count: text.length, max: max })); return false; }
+    if (state.ended) { newChat(false); }
     if (!state.sessionId) { remember(newSessionId()); }
     var payload = { message: text, session_id: state.sessionId, metadata: { language: LANG } };
     if (state.connected) {
@@ -489,7 +596,7 @@
         state.config = config;
         hint.textContent = fill(T.hint, { max: config.maxMessageChars });
         return Promise.all([
-          restoreHistory().then(resumeHandoff),
+          restoreHistory().then(resumeHandoff).then(greet),
           loadScript(ORIGIN + "/assets/socket.io/socket.io.min.js")
         ]);
       })
@@ -515,7 +622,19 @@
     launcher.focus();
   }
 
+  function askToEnd() {
+    // Ending loses the conversation: ask first, with focus on the answer.
+    confirmBox.hidden = false;
+    confirmYes.focus();
+  }
+
+  function cancelEnd() {
+    confirmBox.hidden = true;
+    endButton.focus();
+  }
+
   function endChat() {
+    confirmBox.hidden = true;
     // The assistant offers its short survey first (once per conversation), then says
     // the chat has ended; a second click, or no connection, ends it at once.
     var talked = log.querySelector(".cxn-msg--user");
@@ -548,7 +667,9 @@
     state.connected = false;
     state.offlineShown = false;
     state.started = false;
-    while (log.firstChild) { log.removeChild(log.firstChild); }
+    answered();
+    state.ended = log.querySelector(".cxn-msg--bot") !== null;
+    if (state.ended) { keepBox.hidden = false; } else { clearLog(); }
     setError("");
     setStatus(T.ended);
     // Host pages can react to the end of a chat (analytics, a follow-up link).
@@ -559,8 +680,15 @@
   launcher.addEventListener("click", function () { if (panel.hidden) { open(false); } else { close(); } });
   closeButton.addEventListener("click", close);
   panel.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { event.preventDefault(); close(); }
+    if (event.key !== "Escape") { return; }
+    event.preventDefault();
+    if (!confirmBox.hidden) { cancelEnd(); } else { close(); }
   });
+  confirmYes.addEventListener("click", function () { endChat(); input.focus(); });
+  confirmNo.addEventListener("click", cancelEnd);
+  downloadButton.addEventListener("click", downloadAnswers);
+  printButton.addEventListener("click", printAnswers);
+  newChatButton.addEventListener("click", function () { newChat(true); });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value;
@@ -579,7 +707,7 @@
     var action = event.target.getAttribute("data-action");
     if (action === "start-over") { send("/start_over", T.startOver); }
     if (action === "person") { send("/human_handoff", T.person); }
-    if (action === "end") { endChat(); }
+    if (action === "end") { askToEnd(); }
   });
 
   function mount() {
