@@ -15,6 +15,7 @@ from actions.clients.content import all_lookups
 from actions.navigation import experience_buttons, load_experience
 from actions.search import find_services
 from bot.agent.calls import chat_summary
+from bot.catalog.payloads import experience_payload
 from bot.catalog.queries import (
     GENERAL_CONTACT_AGENCY,
     get_agency,
@@ -72,7 +73,10 @@ def case_or_program_buttons(parse: dict) -> list[dict[str, str]] | None:
         return None
     return [
         {"title": offered[lookup.service].title, "payload": f"/{lookup.intent}"},
-        {"title": f"Learn about it: {experience.title}", "payload": f"/le_{experience.id}"},
+        {
+            "title": f"Learn about it: {experience.title}",
+            "payload": experience_payload(experience.id),
+        },
     ]
 
 

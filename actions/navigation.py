@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.said_answers import said_answers
 from actions.survey import offer_survey
+from bot.catalog.payloads import experience_payload, service_payload
 from bot.catalog.queries import (
     LifeExperienceView,
     ServiceView,
@@ -57,7 +58,10 @@ def answer_for_age(age: int) -> str:
 
 
 def experience_buttons(experience_ids_and_titles: list[tuple[str, str]]) -> list[dict[str, str]]:
-    return [{"title": title, "payload": f"/le_{eid}"} for eid, title in experience_ids_and_titles]
+    return [
+        {"title": title, "payload": experience_payload(eid)}
+        for eid, title in experience_ids_and_titles
+    ]
 
 
 class ValidateLifeExperienceForm(FormValidationAction):
@@ -200,7 +204,7 @@ class ActionShowNextSteps(Action):
             buttons=[
                 {
                     "title": service.title,
-                    "payload": f'/le_{experience.id}{{"service": "{service.id}"}}',
+                    "payload": service_payload(experience.id, service.id),
                 }
                 for service in more[:MAX_MORE_BUTTONS]
             ]

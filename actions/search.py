@@ -3,12 +3,12 @@ examples, once per process and again when the catalog changes (a studio publish)
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from pathlib import Path
 
 from actions.clients.content import all_lookups
+from bot.catalog.payloads import service_payload
 from bot.catalog.queries import get_life_experience, list_life_experiences
 from bot.catalog.search import (
     OFF_TOPIC_INTENT,
@@ -48,7 +48,7 @@ def catalog_entries(nlu_dir: Path = NLU_DIR) -> tuple[list[SearchEntry], list[st
             service = offer.service
             if service.id in entries:
                 continue
-            payload = f"/le_{experience.id}{json.dumps({'service': service.id})}"
+            payload = service_payload(experience.id, service.id)
             intents = [f"le_{experience.id}"]
             intents += [c.intent for c in all_lookups().values() if c.service == service.id]
             texts = tuple(x for intent in intents for x in examples.get(intent, ()))
