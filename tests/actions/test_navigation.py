@@ -327,7 +327,11 @@ def test_a_close_call_between_own_case_and_program_is_asked_once() -> None:
     assert again.messages[0]["response"] != "utter_case_or_program", "asked once only"
 
 
-@pytest.mark.usefixtures("ssa_lookup")
-def test_a_lookup_the_experience_does_not_offer_is_not_a_close_call() -> None:
+def test_a_lookup_the_experience_does_not_offer_is_not_a_close_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A real lookup whose service retirement does not offer: the relatedness check decides.
+    passport = SimpleNamespace(intent="status_passport", service="state_passport_status")
+    monkeypatch.setattr("actions.conversation.all_lookups", lambda: {"passport": passport})
     _, said = run(ActionFallback(), _close_call("status_passport"))
     assert said.messages[0]["response"] != "utter_case_or_program"
